@@ -1,0 +1,54 @@
+# Two commands do everything on a fresh clone: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
+
+export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+
+.PHONY: run test ui setup manifest lint validate clean help
+
+help:
+	@echo "make run    - install, prepare dbt, materialize every asset, check, publish"
+	@echo "make test   - install, prepare dbt, run the test suite"
+	@echo "make ui     - Dagster UI on http://127.0.0.1:3000 (schedules running)"
+	@echo "make lint   - ruff on the Python code"
+
+$(INSTALLED): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	touch $@
+
+# dbt parse is done here, never when the code location is imported.
+$(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
+	cd dbt_project && DBT_PROFILES_DIR=. ../$(BIN)/dbt parse --quiet --no-partial-parse
+	touch $@
+
+manifest: $(MANIFEST)
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
+
+setup: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
+
+run: setup
+	$(BIN)/python -m pipelines.run
+
+test: setup
+	$(BIN)/python -m pytest
+
+validate: setup
+	$(BIN)/dagster definitions validate -w workspace.yaml
+
+ui: setup
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check pipelines tests
+
+clean:
+	rm -rf dbt_project/target data/warehouse

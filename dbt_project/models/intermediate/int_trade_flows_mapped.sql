@@ -1,0 +1,94 @@
+-- Bilateral flows between two countries, tagged with mineral and stage, one row
+-- per flow and basis (value in USD or quantity in tonnes).
+-- * Aggregates (World, "nes" areas, free zones) and re-imports are left out.
+-- * A heading-level code is used only when the same source has no six-digit
+--   code of that heading for the year (avoids counting 7502 and 750210 twice).
+-- * Mirror rule: for a source, importer, code and year, the importer's own
+--   report is used when it exists; otherwise the partners' export reports.
+
+with
+
+flows as (
+    select * from {{ ref('stg_raw__trade_flows') }}
+),
+
+codes as (
+    select * from {{ ref('int_hs_codes_mapped') }}
+    where used_in_dependency
+),
+
+countries as (
+    select * from {{ ref('stg_raw__countries') }}
+),
+
+bilateral as (
+    select flows.*
+    from flows
+    inner join countries as exporters
+        on flows.exporter_iso3 = exporters.iso3 and exporters.is_country
+    inner join countries as importers
+        on flows.importer_iso3 = importers.iso3 and importers.is_country
+    where flows.exporter_iso3 <> flows.importer_iso3
+),
+
+six_digit_present as (
+    select distinct
+        source,
+        year,
+        left(hs_code, 4) as heading,
+    from bilateral
+    where code_level = 6
+),
+
+mapped as (
+    select
+        bilateral.*,
+        codes.mineral,
+        codes.stage,
+    from bilateral
+    inner join codes
+        on bilateral.hs_code = codes.hs_code
+    left join six_digit_present
+        on bilateral.code_level = 4
+        and bilateral.source = six_digit_present.source
+        and bilateral.year = six_digit_present.year
+        and bilateral.hs_code = six_digit_present.heading
+    where six_digit_present.heading is null
+),
+
+by_basis as (
+    select *, 'value_usd' as basis, value_usd as amount from mapped where value_usd is not null
+    union all
+    select *, 'quantity_t' as basis, quantity_t as amount from mapped where quantity_t is not null
+),
+
+mirror_ranked as (
+    select
+        *,
+        min(case reported_by when 'importer' then 1 when 'reconciled' then 1 else 2 end)
+            over (partition by source, importer_iso3, hs_code, year, basis) as best_report,
+        case reported_by when 'importer' then 1 when 'reconciled' then 1 else 2 end as report_rank,
+    from by_basis
+),
+
+final as (
+    select
+        source,
+        source_vintage,
+        reported_by,
+        year,
+        hs_version,
+        hs_code,
+        exporter_iso3,
+        importer_iso3,
+        mineral,
+        stage,
+        basis,
+        amount,
+        source_file,
+        source_line,
+    from mirror_ranked
+    where report_rank = best_report
+)
+
+select * from final

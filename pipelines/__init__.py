@@ -1,0 +1,1 @@
+"""Critical-minerals value-chain pipeline: Dagster code location package."""

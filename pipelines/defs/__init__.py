@@ -1,0 +1,1 @@
+"""Dagster definitions, one module per area; `pipelines.definitions` loads them all."""

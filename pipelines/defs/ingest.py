@@ -1,0 +1,187 @@
+"""Ingestion assets: one per raw table, each reading files from the input folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from pipelines.defs.resources import WAREHOUSE_POOL, MineralsPaths
+from pipelines.lib import announcements as ann
+from pipelines.lib import trade, usgs
+from pipelines.lib.countries import CountryMatcher
+from pipelines.lib.settings import REFERENCE_DIR
+from pipelines.lib.warehouse import connect, replace_quarantine, replace_table
+
+REFERENCE_FILES = {
+    "countries": "countries.csv",
+    "trade_country_codes": "trade_country_codes.csv",
+    "hs_mineral_map": "hs_mineral_map.csv",
+    "hs_nomenclature": "hs2022_nomenclature.csv",
+    "critical_mineral_lists": "critical_mineral_lists.csv",
+}
+
+
+def _preview(df: pd.DataFrame, rows: int = 10) -> dg.MetadataValue:
+    return dg.MetadataValue.md(df.head(rows).to_markdown(index=False) if len(df) else "_no rows_")
+
+
+def _write(context: dg.AssetExecutionContext, paths: MineralsPaths, table: str, df: pd.DataFrame,
+           quarantine: pd.DataFrame | None = None, **extra: object) -> dg.MaterializeResult:
+    """Write a raw table (and its quarantined rows) and describe it in the UI."""
+    settings = paths.settings()
+    with connect(settings.warehouse) as con:
+        n = replace_table(con, "raw", table, df)
+        n_quarantined = replace_quarantine(con, table, quarantine) if quarantine is not None else 0
+    context.log.info(f"raw.{table}: {n} rows written, {n_quarantined} quarantined")
+    metadata: dict[str, object] = {
+        "dagster/row_count": n,
+        "quarantined_rows": n_quarantined,
+        "warehouse": dg.MetadataValue.path(str(settings.warehouse)),
+        "preview": _preview(df),
+        **extra,
+    }
+    if n_quarantined:
+        metadata["quarantine_reasons"] = dg.MetadataValue.md(
+            quarantine.groupby("reason").size().sort_values(ascending=False).head(15)
+            .rename("rows").reset_index().to_markdown(index=False)
+        )
+    return dg.MaterializeResult(metadata=metadata)
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(["raw", name], description=f"Reference table from data/reference/{file}.",
+                     group_name="reference", kinds={"csv", "duckdb"})
+        for name, file in REFERENCE_FILES.items()
+    ],
+    pool=WAREHOUSE_POOL,
+)
+def reference_tables(context: dg.AssetExecutionContext, paths: MineralsPaths):
+    """Project-owned reference data: countries, trade country codes, HS map and nomenclature, mineral lists."""
+    settings = paths.settings()
+    with connect(settings.warehouse) as con:
+        for name, file in REFERENCE_FILES.items():
+            df = pd.read_csv(REFERENCE_DIR / file, dtype=str, keep_default_na=False, na_values=[""])
+            n = replace_table(con, "raw", name, df)
+            yield dg.MaterializeResult(
+                asset_key=["raw", name],
+                metadata={"dagster/row_count": n, "file": str(REFERENCE_DIR / file), "preview": _preview(df)},
+            )
+
+
+def _matcher() -> CountryMatcher:
+    return CountryMatcher.from_reference(REFERENCE_DIR)
+
+
+@dg.asset(key=["raw", "trade_flows"], group_name="ingest", kinds={"python", "duckdb"}, pool=WAREHOUSE_POOL,
+          deps=[["raw", "countries"], ["raw", "trade_country_codes"]])
+def trade_flows(context: dg.AssetExecutionContext, paths: MineralsPaths) -> dg.MaterializeResult:
+    """All trade rows in one canonical layout: ITC Trade Map quantity exports (trade/trademap/),
+    BACI reconciled value extracts (trade/baci_extract/), CEPII BACI releases (trade/baci/) and
+    UN Comtrade API responses (trade/comtrade/). Unmatched partners and malformed rows go to
+    raw.quarantine with file, line and reason."""
+    settings = paths.settings()
+    matcher = _matcher()
+    frames, quarantined, stats = trade.read_all(settings.trade_dir, matcher, settings.input_dir,
+                                                log=context.log.info)
+    flows = pd.concat(frames, ignore_index=True) if frames else trade.empty_flows()
+    quarantine = pd.concat(quarantined, ignore_index=True) if quarantined else pd.DataFrame()
+    by_source = flows.groupby("source").size().to_dict() if len(flows) else {}
+    return _write(context, paths, "trade_flows", flows, quarantine,
+                  rows_by_source=dg.MetadataValue.json(by_source),
+                  reader_stats=dg.MetadataValue.json(stats))
+
+
+@dg.asset(key=["raw", "usgs_production"], group_name="ingest", kinds={"python", "duckdb"},
+          pool=WAREHOUSE_POOL, deps=[["raw", "countries"]])
+def usgs_production(context: dg.AssetExecutionContext, paths: MineralsPaths) -> dg.MaterializeResult:
+    """World mine and refinery production, reserves and capacity by country from the USGS Mineral
+    Commodity Summaries data release (production/usgs_mcs*_commodities_data.csv)."""
+    settings = paths.settings()
+    files = sorted(settings.production_dir.glob("usgs_mcs*_commodities_data.csv"))
+    if not files:
+        raise FileNotFoundError(f"no USGS MCS data release (usgs_mcs*_commodities_data.csv) in {settings.production_dir}")
+    matcher = _matcher()
+    frames, quarantined, stats = [], [], {}
+    for path in files:
+        rows, quarantine, file_stats = usgs.read_usgs_mcs(path, matcher, settings.input_dir)
+        frames.append(rows)
+        quarantined.append(quarantine)
+        stats[path.name] = file_stats
+        context.log.info(f"{path.name}: {len(rows)} rows, {len(quarantine)} quarantined")
+    return _write(context, paths, "usgs_production", pd.concat(frames, ignore_index=True),
+                  pd.concat(quarantined, ignore_index=True), reader_stats=dg.MetadataValue.json(stats))
+
+
+def _announcement_frame(documents: list[dict]) -> pd.DataFrame:
+    rows = []
+    for doc in documents:
+        found = ann.extract(doc.get("title") or "", doc.get("body") or "")
+        rows.append({
+            "announcement_id": doc["announcement_id"],
+            "source": doc["source"],
+            "kind": doc["kind"],
+            "url": doc.get("url"),
+            "title": doc.get("title"),
+            "published_date": doc.get("published_date"),
+            "body": doc.get("body"),
+            "source_file": doc.get("source_file"),
+            "content_hash": doc.get("content_hash"),
+            "parties": found["parties"],
+            "mentioned_countries": found["mentioned_countries"],
+            "minerals": found["minerals"],
+            "stages": found["stages"],
+            "instrument": found["instrument"],
+            "is_cooperation": found["is_cooperation"],
+        })
+    frame = pd.DataFrame(rows, columns=[
+        "announcement_id", "source", "kind", "url", "title", "published_date", "body", "source_file",
+        "content_hash", "parties", "mentioned_countries", "minerals", "stages", "instrument", "is_cooperation"])
+    return frame.drop_duplicates("announcement_id", keep="last")
+
+
+def _sources(settings_dir: Path) -> list:
+    config = settings_dir / "sources.yaml"
+    if not config.exists():
+        raise FileNotFoundError(f"announcement sources config not found: {config}")
+    return ann.load_sources(config)
+
+
+@dg.asset(key=["raw", "announcements"], group_name="ingest", kinds={"python", "duckdb"}, pool=WAREHOUSE_POOL)
+def announcements(context: dg.AssetExecutionContext, paths: MineralsPaths) -> dg.MaterializeResult:
+    """Announcement documents from the sources in announcements/sources.yaml (RSS/Atom feeds,
+    HTML pages, text files), with parties, minerals, stages and instrument extracted."""
+    settings = paths.settings()
+    documents, quarantined, per_source = [], [], {}
+    for source in _sources(settings.announcements_dir):
+        if not source.enabled or source.kind == "events_csv":
+            continue
+        docs, bad = ann.read_source(source, settings.announcements_dir)
+        documents.extend(docs)
+        quarantined.extend(bad)
+        per_source[source.name] = {"documents": len(docs), "quarantined": len(bad)}
+        context.log.info(f"{source.name}: {len(docs)} documents, {len(bad)} quarantined")
+    frame = _announcement_frame(documents)
+    return _write(context, paths, "announcements", frame, pd.DataFrame(quarantined),
+                  documents_by_source=dg.MetadataValue.json(per_source),
+                  cooperation_documents=int(frame["is_cooperation"].sum()) if len(frame) else 0)
+
+
+@dg.asset(key=["raw", "diplomacy_events"], group_name="ingest", kinds={"python", "duckdb"}, pool=WAREHOUSE_POOL)
+def diplomacy_events(context: dg.AssetExecutionContext, paths: MineralsPaths) -> dg.MaterializeResult:
+    """Dated critical-minerals diplomacy events (announcements/events/*.csv): agreements, frameworks,
+    partnerships, meetings and list releases, each with its sources."""
+    settings = paths.settings()
+    files = sorted((settings.announcements_dir / "events").glob("*.csv"))
+    if not files:
+        raise FileNotFoundError(f"no events CSV in {settings.announcements_dir / 'events'}")
+    frames, quarantined = [], []
+    for path in files:
+        events, bad = ann.read_events(path)
+        frames.append(events)
+        quarantined.append(pd.DataFrame(bad))
+        context.log.info(f"{path.name}: {len(events)} events, {len(bad)} quarantined")
+    return _write(context, paths, "diplomacy_events", pd.concat(frames, ignore_index=True),
+                  pd.concat(quarantined, ignore_index=True))

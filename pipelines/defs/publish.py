@@ -1,0 +1,82 @@
+"""Quality gate (Great Expectations, blocking) and publication of the marts."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+import pandas as pd
+
+from pipelines.defs.resources import WAREHOUSE_POOL, MineralsPaths, dbt_project
+from pipelines.lib import quality
+from pipelines.lib.publish import publish as publish_tables
+from pipelines.lib.settings import REFERENCE_DIR
+from pipelines.lib.warehouse import read_table
+
+
+def _mart_names() -> list[str]:
+    """Every dbt model in the marts schema, read from the prepared manifest."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    return sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("schema") == "marts"
+    )
+
+
+MARTS = _mart_names()
+CHECKED_TABLES = {("raw", "trade_flows"), *(("marts", name) for name in MARTS)}
+
+
+def _known_codes() -> list[str]:
+    return pd.read_csv(REFERENCE_DIR / "countries.csv", dtype=str, keep_default_na=False)["iso3"].tolist()
+
+
+def _gx_check(schema: str, table: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=dg.AssetKey([schema, table]), name="great_expectations", blocking=True,
+                    pool=WAREHOUSE_POOL,
+                    description=f"Great Expectations suite for {schema}.{table}; publication waits for it.")
+    def _check(context: dg.AssetCheckExecutionContext, paths: MineralsPaths) -> dg.AssetCheckResult:
+        frame = read_table(paths.settings().warehouse, schema, table)
+        outcome = quality.validate(frame, f"{schema}_{table}", quality.suite_for(table, _known_codes()))
+        if not outcome.success:
+            context.log.error(f"{schema}.{table} failed its quality suite: {outcome.describe_failures()}")
+        return dg.AssetCheckResult(
+            passed=outcome.success,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=outcome.describe_failures() if not outcome.success else "all expectations met",
+            metadata={
+                "rows": outcome.rows,
+                "expectations": len(outcome.outcomes),
+                "failed_expectations": len(outcome.failed),
+                "failures": dg.MetadataValue.json([
+                    {"expectation": o.expectation, "column": o.column, "unexpected_rows": o.unexpected_count,
+                     "sample": o.unexpected_sample, "observed": o.observed, "reason": o.reason}
+                    for o in outcome.failed
+                ]),
+            },
+        )
+
+    return _check
+
+
+quality_checks = [_gx_check(schema, table) for schema, table in sorted(CHECKED_TABLES)]
+
+
+@dg.asset(key=["published", "minerals"], group_name="publish", kinds={"duckdb", "parquet"},
+          deps=[dg.AssetKey(["marts", name]) for name in MARTS] + [dg.AssetKey(["raw", "trade_flows"])],
+          pool=WAREHOUSE_POOL)
+def publication(context: dg.AssetExecutionContext, paths: MineralsPaths) -> dg.MaterializeResult:
+    """The published DuckDB file (every mart plus the quarantine) and one Parquet file per table,
+    written to temporary files and renamed into place. Runs only when every quality check passed."""
+    settings = paths.settings()
+    tables = {name: f"marts.{name}" for name in MARTS} | {"quarantine": "raw.quarantine"}
+    result = publish_tables(settings.warehouse, settings.publish_dir, tables)
+    context.log.info(f"published {len(tables)} tables to {result.database}")
+    return dg.MaterializeResult(metadata={
+        "database": dg.MetadataValue.path(str(result.database)),
+        "parquet_dir": dg.MetadataValue.path(str(result.parquet_dir)),
+        "published_at": result.published_at,
+        "row_counts": dg.MetadataValue.json(result.row_counts),
+        "dagster/row_count": sum(result.row_counts.values()),
+    })

@@ -1,0 +1,52 @@
+"""dbt models as Dagster assets: staging → intermediate → marts, tests as asset checks."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from pipelines.defs.resources import WAREHOUSE_POOL, MineralsPaths, dbt_project
+
+
+class MineralsDbtTranslator(DagsterDbtTranslator):
+    """Asset keys are `<schema>/<table>` so they match the warehouse; groups follow the folders."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        schema = dbt_resource_props.get("config", {}).get("schema") or dbt_resource_props.get("schema")
+        return dg.AssetKey([schema, dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        schema = dbt_resource_props.get("config", {}).get("schema")
+        return {"staging": "staging", "intermediate": "transform", "marts": "marts"}.get(schema, "transform")
+
+
+translator = MineralsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+@contextmanager
+def _warehouse_env(path: str) -> Iterator[None]:
+    """Point dbt's profile at the warehouse this run uses (dbt reads MINERALS_WAREHOUSE)."""
+    previous = os.environ.get("MINERALS_WAREHOUSE")
+    os.environ["MINERALS_WAREHOUSE"] = path
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("MINERALS_WAREHOUSE", None)
+        else:
+            os.environ["MINERALS_WAREHOUSE"] = previous
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
+            pool=WAREHOUSE_POOL)
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: MineralsPaths):
+    """Build and test every selected dbt model against the warehouse."""
+    with _warehouse_env(str(paths.settings().warehouse)):
+        yield from dbt.cli(["build"], context=context).stream().fetch_row_counts()

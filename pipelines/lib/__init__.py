@@ -1,0 +1,1 @@
+"""Pure helpers (no Dagster imports): parsing, matching, validation and publication logic."""

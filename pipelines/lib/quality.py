@@ -1,0 +1,229 @@
+"""Great Expectations (GX Core 1.x) suites and a small runner for pandas frames.
+
+The suites are plain data: a list of expectations per table, each with the reason
+it exists in its `meta`. `validate` runs one suite on a DataFrame in an ephemeral
+GX context and returns a summary that is easy to show as Dagster metadata.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+import pandas as pd
+from great_expectations.data_context.types.base import ProgressBarsConfig
+
+STAGES = ["exploration", "mining", "processing", "recycling", "manufacturing"]
+BASES = ["value_usd", "quantity_t"]
+INSTRUMENTS = [
+    "meeting", "joint_statement", "mou", "framework", "agreement",
+    "partnership", "investment", "policy_list", "export_control", "none",
+]
+MIN_YEAR, MAX_YEAR = 1988, 2030
+
+# GX logs a line per context and per validation; keep the run log readable.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+
+@dataclass
+class ExpectationOutcome:
+    expectation: str
+    column: str | None
+    success: bool
+    reason: str
+    unexpected_count: int | None = None
+    unexpected_sample: list[Any] = field(default_factory=list)
+    observed: Any = None
+
+
+@dataclass
+class SuiteOutcome:
+    suite: str
+    rows: int
+    outcomes: list[ExpectationOutcome]
+
+    @property
+    def success(self) -> bool:
+        return all(o.success for o in self.outcomes)
+
+    @property
+    def failed(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success]
+
+    def describe_failures(self) -> str:
+        lines = []
+        for o in self.failed:
+            where = f" on {o.column}" if o.column else ""
+            count = f", {o.unexpected_count} rows" if o.unexpected_count is not None else ""
+            sample = f", e.g. {o.unexpected_sample[:5]}" if o.unexpected_sample else ""
+            observed = f", observed {o.observed}" if o.observed is not None else ""
+            lines.append(f"{o.expectation}{where}{count}{observed}{sample} ({o.reason})")
+        return "; ".join(lines)
+
+
+def _why(expectation: gxe.Expectation, reason: str) -> gxe.Expectation:
+    expectation.meta = {"reason": reason}
+    return expectation
+
+
+def _not_null(columns: list[str], reason: str) -> list[gxe.Expectation]:
+    return [_why(gxe.ExpectColumnValuesToNotBeNull(column=c), reason) for c in columns]
+
+
+def _non_empty(table: str) -> gxe.Expectation:
+    return _why(
+        gxe.ExpectTableRowCountToBeBetween(min_value=1),
+        f"an empty {table} means an input was lost or a join dropped everything",
+    )
+
+
+def _iso3(columns: list[str], known_codes: list[str]) -> list[gxe.Expectation]:
+    return [
+        _why(
+            gxe.ExpectColumnValuesToBeInSet(column=c, value_set=known_codes),
+            "country codes must be ISO 3166-1 alpha-3 (or a documented project code)",
+        )
+        for c in columns
+    ]
+
+
+def _years(column: str = "year") -> gxe.Expectation:
+    return _why(
+        gxe.ExpectColumnValuesToBeBetween(column=column, min_value=MIN_YEAR, max_value=MAX_YEAR),
+        f"trade and production years outside {MIN_YEAR}-{MAX_YEAR} are parsing errors",
+    )
+
+
+def _unit_interval(columns: list[str], reason: str) -> list[gxe.Expectation]:
+    return [
+        _why(gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=1), reason) for c in columns
+    ]
+
+
+def suite_for(table: str, known_codes: list[str]) -> list[gxe.Expectation]:
+    """The expectations for one table (raw trade flows or a published mart)."""
+    if table == "trade_flows":
+        return [
+            _non_empty(table),
+            *_not_null(["source", "year", "hs_code", "exporter_iso3", "importer_iso3", "source_file"],
+                       "every flow needs its source, year, product, both countries and its origin file"),
+            *_iso3(["exporter_iso3", "importer_iso3"], known_codes),
+            _years(),
+            _why(gxe.ExpectColumnValuesToMatchRegex(column="hs_code", regex=r"^\d{4}(\d{2})?$"),
+                 "HS codes are 4- or 6-digit strings with leading zeros kept"),
+            _why(gxe.ExpectColumnValuesToBeBetween(column="value_usd", min_value=0, max_value=1e13),
+                 "a trade value is never negative, and no bilateral mineral flow reaches 10 trillion USD"),
+            _why(gxe.ExpectColumnValuesToBeBetween(column="quantity_t", min_value=0, max_value=1e10),
+                 "a quantity is never negative, and no bilateral mineral flow reaches 10 billion tonnes"),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="reported_by", value_set=["importer", "exporter", "reconciled"]),
+                 "each row says whose report it is, for the mirror rule"),
+        ]
+    if table == "supplier_shares":
+        return [
+            _non_empty(table),
+            *_not_null(["importer_iso3", "exporter_iso3", "mineral", "stage", "year", "basis", "amount", "share"],
+                       "the grain columns and the measure are always present"),
+            *_iso3(["importer_iso3", "exporter_iso3"], known_codes),
+            _years(),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="stage", value_set=STAGES), "stages come from one vocabulary"),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="basis", value_set=BASES), "value and quantity are never mixed"),
+            *_unit_interval(["share"], "a share is a fraction of the importer's total"),
+            _why(gxe.ExpectColumnValuesToBeBetween(column="amount", min_value=0, strict_min=True),
+                 "suppliers with nothing supplied are not suppliers"),
+        ]
+    if table == "value_chain_dependency":
+        return [
+            _non_empty(table),
+            *_not_null(["importer_iso3", "mineral", "stage", "year", "basis", "total_imports",
+                        "n_suppliers", "top_supplier_iso3", "top_supplier_share", "hhi"],
+                       "every dependency row is complete"),
+            *_iso3(["importer_iso3", "top_supplier_iso3"], known_codes),
+            _years(),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="stage", value_set=STAGES), "stages come from one vocabulary"),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="basis", value_set=BASES), "value and quantity are never mixed"),
+            *_unit_interval(["hhi", "top_supplier_share"], "HHI and shares are on a 0-1 scale"),
+            _why(gxe.ExpectColumnValuesToBeBetween(column="n_suppliers", min_value=1),
+                 "a dependency has at least one supplier"),
+        ]
+    if table == "production_concentration":
+        return [
+            _non_empty(table),
+            *_not_null(["mineral", "stage", "year", "n_producers", "top_producer_iso3", "top_producer_share", "hhi"],
+                       "every concentration row is complete"),
+            *_iso3(["top_producer_iso3"], known_codes),
+            _years(),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="stage", value_set=["mining", "processing"]),
+                 "USGS gives mine and refinery production only"),
+            *_unit_interval(["hhi", "top_producer_share"], "HHI and shares are on a 0-1 scale"),
+        ]
+    if table == "announcements":
+        return [
+            _non_empty(table),
+            *_not_null(["announcement_id", "title", "source"], "an announcement is identified and titled"),
+            _why(gxe.ExpectColumnValuesToBeUnique(column="announcement_id"), "ids are stable and unique"),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="instrument", value_set=INSTRUMENTS),
+                 "instruments come from one vocabulary"),
+        ]
+    if table == "cooperation_agreements":
+        return [
+            _non_empty(table),
+            *_not_null(["agreement_id", "instrument", "start_date", "parties"],
+                       "an instrument is dated and has parties"),
+            _why(gxe.ExpectColumnValuesToBeUnique(column="agreement_id"), "one row per instrument"),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="instrument", value_set=INSTRUMENTS),
+                 "instruments come from one vocabulary"),
+        ]
+    if table == "hs_mineral_map":
+        return [
+            _non_empty(table),
+            *_not_null(["hs6", "hs_code", "mineral", "stage"], "each code maps to a mineral and a stage"),
+            _why(gxe.ExpectColumnValuesToMatchRegex(column="hs_code", regex=r"^\d{4}(\d{2})?$"),
+                 "HS codes are 4- or 6-digit strings with leading zeros kept"),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="stage", value_set=STAGES), "stages come from one vocabulary"),
+        ]
+    raise KeyError(f"no quality suite is defined for table {table!r}")
+
+
+def validate(df: pd.DataFrame, suite_name: str, expectations: list[gxe.Expectation]) -> SuiteOutcome:
+    """Run `expectations` on `df` with GX Core and summarise the outcome."""
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas(name=f"{suite_name}_frames")
+    asset = source.add_dataframe_asset(name=suite_name)
+    batch_definition = asset.add_batch_definition_whole_dataframe(f"{suite_name}_whole")
+    suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
+    for expectation in expectations:
+        suite.add_expectation(expectation)
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=f"{suite_name}_validation", data=batch_definition, suite=suite)
+    )
+    result = definition.run(
+        batch_parameters={"dataframe": df},
+        result_format={"result_format": "SUMMARY", "partial_unexpected_count": 10},
+    )
+    outcomes = []
+    for r in result.results:
+        config = r.expectation_config
+        details = r.result or {}
+        outcomes.append(
+            ExpectationOutcome(
+                expectation=config.type,
+                column=config.kwargs.get("column"),
+                success=bool(r.success),
+                reason=(config.meta or {}).get("reason", ""),
+                unexpected_count=details.get("unexpected_count"),
+                unexpected_sample=[_plain(v) for v in details.get("partial_unexpected_list", []) or []],
+                observed=_plain(details.get("observed_value")),
+            )
+        )
+    return SuiteOutcome(suite=suite_name, rows=len(df), outcomes=outcomes)
+
+
+def _plain(value: Any) -> Any:
+    """Make GX result values JSON-friendly for metadata."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)

@@ -1,0 +1,65 @@
+"""Paths the pipeline reads and writes, resolved from environment variables.
+
+Relative paths always resolve against the repository root, whatever the working
+directory, so `MINERALS_WAREHOUSE=data/w.duckdb` means the same thing to Dagster,
+dbt and the tests.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+REFERENCE_DIR = REPO_ROOT / "data" / "reference"
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+DEFAULTS = {
+    "MINERALS_INPUT_DIR": "data/inputs",
+    "MINERALS_WAREHOUSE": "data/warehouse/minerals.duckdb",
+    "MINERALS_PUBLISH_DIR": "data/published",
+}
+
+
+def resolve_path(value: str | os.PathLike[str]) -> Path:
+    """Absolute path for `value`; relative values are taken from the repository root."""
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (REPO_ROOT / path).resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    input_dir: Path
+    warehouse: Path
+    publish_dir: Path
+
+    @classmethod
+    def from_env(
+        cls,
+        input_dir: str | None = None,
+        warehouse: str | None = None,
+        publish_dir: str | None = None,
+    ) -> Settings:
+        """Explicit arguments win, then environment variables, then the defaults."""
+
+        def pick(explicit: str | None, var: str) -> Path:
+            return resolve_path(explicit or os.environ.get(var) or DEFAULTS[var])
+
+        return cls(
+            input_dir=pick(input_dir, "MINERALS_INPUT_DIR"),
+            warehouse=pick(warehouse, "MINERALS_WAREHOUSE"),
+            publish_dir=pick(publish_dir, "MINERALS_PUBLISH_DIR"),
+        )
+
+    @property
+    def trade_dir(self) -> Path:
+        return self.input_dir / "trade"
+
+    @property
+    def production_dir(self) -> Path:
+        return self.input_dir / "production"
+
+    @property
+    def announcements_dir(self) -> Path:
+        return self.input_dir / "announcements"

@@ -1,0 +1,78 @@
+"""Short-lived DuckDB connections and the few write patterns the assets share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+QUARANTINE_COLUMNS = ["source", "source_file", "source_line", "reason", "record"]
+
+
+@contextmanager
+def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse for the length of a `with` block."""
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, df: pd.DataFrame) -> int:
+    """Replace `schema.table` with the rows of `df` in one transaction; returns the row count."""
+    con.execute(f"create schema if not exists {schema}")
+    con.register("_incoming", df)
+    try:
+        con.execute("begin transaction")
+        con.execute(f"create or replace table {schema}.{table} as select * from _incoming")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("_incoming")
+    return con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
+
+
+def replace_quarantine(con: duckdb.DuckDBPyConnection, asset: str, rows: pd.DataFrame) -> int:
+    """Replace the quarantined rows of one asset in `raw.quarantine`; returns how many there are."""
+    con.execute("create schema if not exists raw")
+    con.execute(
+        """
+        create table if not exists raw.quarantine (
+            asset varchar, source varchar, source_file varchar, source_line bigint,
+            reason varchar, record varchar, quarantined_at timestamp default current_timestamp
+        )
+        """
+    )
+    frame = rows.reindex(columns=QUARANTINE_COLUMNS).astype(
+        {"source": "string", "source_file": "string", "reason": "string", "record": "string"}
+    )
+    frame.insert(0, "asset", asset)
+    con.register("_quarantined", frame)
+    try:
+        con.execute("begin transaction")
+        con.execute("delete from raw.quarantine where asset = ?", [asset])
+        con.execute(
+            "insert into raw.quarantine (asset, source, source_file, source_line, reason, record) "
+            "select asset, source, source_file, cast(source_line as bigint), reason, record from _quarantined"
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("_quarantined")
+    return len(frame)
+
+
+def read_table(path: Path, schema: str, table: str) -> pd.DataFrame:
+    """Read a whole table from the warehouse (read-only connection)."""
+    with connect(path, read_only=True) as con:
+        return con.execute(f"select * from {schema}.{table}").df()
