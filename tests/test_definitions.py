@@ -1,0 +1,44 @@
+"""The code location loads and forms one connected graph from files to the publication."""
+
+import dagster as dg
+
+from pipelines.definitions import defs
+
+
+def _graph():
+    return defs.resolve_asset_graph()
+
+
+def test_definitions_load_with_jobs_and_running_schedules():
+    assert defs.resolve_job_def("everything") is not None
+    schedules = {s.name: s for s in defs.schedules}
+    assert {"announcements_daily_schedule", "trade_and_production_monthly_schedule"} <= set(schedules)
+    assert all(s.default_status == dg.DefaultScheduleStatus.RUNNING for s in schedules.values())
+
+
+def test_every_dbt_source_is_produced_by_a_python_asset():
+    graph = _graph()
+    materializable = {key for key in graph.get_all_asset_keys() if graph.get(key).is_materializable}
+    for key in graph.get_all_asset_keys():
+        for parent in graph.get(key).parent_keys:
+            assert parent in materializable, f"{key.to_user_string()} depends on unproduced {parent.to_user_string()}"
+
+
+def test_publication_is_downstream_of_every_mart_and_gated_by_blocking_checks():
+    graph = _graph()
+    publication = dg.AssetKey(["published", "minerals"])
+    marts = {key for key in graph.get_all_asset_keys() if key.path[0] == "marts"}
+    assert {"supplier_shares", "value_chain_dependency", "production_concentration", "announcements",
+            "cooperation_agreements", "hs_mineral_map"} <= {key.path[-1] for key in marts}
+    assert marts <= set(graph.get(publication).parent_keys)
+    gx_checks = [key for key in graph.asset_check_keys if key.name == "great_expectations"]
+    assert {key.asset_key for key in gx_checks} >= marts | {dg.AssetKey(["raw", "trade_flows"])}
+    for key in gx_checks:
+        assert graph.get_check_spec(key).blocking
+
+
+def test_every_warehouse_writer_shares_one_pool():
+    for assets_def in defs.assets:
+        if isinstance(assets_def, dg.AssetsDefinition):
+            for node in assets_def.node_def.iterate_node_defs():
+                assert node.pool == "duckdb_warehouse", assets_def.keys

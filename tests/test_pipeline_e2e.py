@@ -1,0 +1,97 @@
+"""The whole graph materialized on the fixture inputs, and the quality gate holding a bad run back."""
+
+from __future__ import annotations
+
+import hashlib
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.definitions import defs
+
+pytestmark = pytest.mark.e2e
+
+
+def _run():
+    return defs.resolve_job_def("everything").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+    )
+
+
+def _query(path, sql, params=None):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_whole_graph_publishes_real_marts(pipeline_settings):
+    result = _run()
+    failures = [e.step_key for e in result.get_step_failure_events()]
+    assert result.success, failures
+    assert all(e.passed for e in result.get_asset_check_evaluations())
+
+    published = pipeline_settings.publish_dir / "minerals.duckdb"
+    tables = {row[0] for row in _query(published, "select table_name from information_schema.tables")}
+    assert {"supplier_shares", "value_chain_dependency", "production_concentration", "announcements",
+            "cooperation_agreements", "hs_mineral_map", "quarantine", "publication"} <= tables
+    for table in tables - {"publication", "quarantine"}:
+        assert (pipeline_settings.publish_dir / "parquet" / f"{table}.parquet").exists()
+
+    # US imports of processed cobalt in 2021, tonnes, from Trade Map: Norway shipped 3,149 t of 810520.
+    norway = _query(published, """
+        select amount, share, source from supplier_shares
+        where importer_iso3 = 'USA' and exporter_iso3 = 'NOR' and mineral = 'cobalt'
+          and stage = 'processing' and year = 2021 and basis = 'quantity_t'""")
+    assert norway and norway[0][0] == pytest.approx(3149) and norway[0][2] == "trademap"
+    assert 0 < norway[0][1] < 1
+
+    # The same dependency by value for 2022 comes from BACI.
+    by_value = _query(published, """
+        select n_suppliers, hhi, source from value_chain_dependency
+        where importer_iso3 = 'USA' and mineral = 'cobalt' and stage = 'processing'
+          and year = 2022 and basis = 'value_usd'""")
+    assert by_value and by_value[0][2] == "baci_extract" and by_value[0][0] >= 1
+    assert 1 / by_value[0][0] - 1e-9 <= by_value[0][1] <= 1
+
+    # Shares add up to one in every group.
+    assert _query(published, """
+        select count(*) from (
+            select sum(share) as s from supplier_shares group by importer_iso3, mineral, stage, year, basis
+        ) where abs(s - 1) > 1e-9""")[0][0] == 0
+
+    # World cobalt mine production is led by the DRC (USGS MCS 2026).
+    top = _query(published, """
+        select top_producer_iso3, top_producer_share from production_concentration
+        where mineral = 'cobalt' and stage = 'mining' and year = 2024""")
+    assert top and top[0][0] == "COD" and top[0][1] > 0.5
+
+    # The US–India discussion of 2026-02-03 is an announcement between the two.
+    us_india = _query(published, """
+        select parties, stages from announcements
+        where published_date = date '2026-02-03' and list_contains(parties, 'IND')""")
+    assert us_india and us_india[0][0] == ["IND", "USA"]
+    assert {"exploration", "mining", "processing"} <= set(us_india[0][1])
+
+
+def test_failed_quality_check_blocks_publication_and_keeps_last_good(pipeline_settings, fixture_inputs):
+    assert _run().success
+    published = pipeline_settings.publish_dir / "minerals.duckdb"
+    before = hashlib.sha256(published.read_bytes()).hexdigest()
+
+    # An absurd quantity (100 billion tonnes) parses as a number but fails the raw trade suite.
+    export = next((fixture_inputs / "trade" / "trademap").rglob("*imported_by_Japan.txt"))
+    lines = export.read_text(encoding="utf-8-sig").splitlines()
+    cells = lines[2].split("\t")
+    cells[1] = "100000000000"
+    lines[2] = "\t".join(cells)
+    export.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    result = _run()
+    assert not result.success
+    failed_checks = [e.asset_check_key for e in result.get_asset_check_evaluations() if not e.passed]
+    assert dg.AssetCheckKey(dg.AssetKey(["raw", "trade_flows"]), "great_expectations") in failed_checks
+    assert "published__minerals" not in {e.step_key for e in result.get_step_success_events()}
+    assert hashlib.sha256(published.read_bytes()).hexdigest() == before

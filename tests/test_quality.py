@@ -1,0 +1,76 @@
+"""The GX suites accept good frames and name what is wrong in bad ones."""
+
+import pandas as pd
+import pytest
+
+from pipelines.lib.quality import suite_for, validate
+
+CODES = ["USA", "IND", "CHN", "NOR", "XWD"]
+
+
+def _flows(**overrides):
+    frame = pd.DataFrame({
+        "source": ["trademap", "baci_extract"],
+        "source_vintage": ["ITC Trade Map export", "BACI"],
+        "reported_by": ["importer", "reconciled"],
+        "year": [2021, 2022],
+        "hs_version": ["HS2017", "HS2017"],
+        "hs_code": ["810520", "2846"],
+        "exporter_iso3": ["NOR", "CHN"],
+        "importer_iso3": ["USA", "IND"],
+        "value_usd": [None, 1200.0],
+        "quantity_t": [3149.0, None],
+        "source_file": ["a.txt", "b.csv"],
+        "source_line": [3, 7],
+    })
+    for column, values in overrides.items():
+        frame[column] = values
+    return frame
+
+
+def test_good_trade_flows_pass():
+    outcome = validate(_flows(), "trade_flows", suite_for("trade_flows", CODES))
+    assert outcome.success, outcome.describe_failures()
+    assert outcome.rows == 2
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "expectation"),
+    [
+        ("quantity_t", [1e11, None], "expect_column_values_to_be_between"),
+        ("value_usd", [None, -1.0], "expect_column_values_to_be_between"),
+        ("exporter_iso3", ["NOR", "ZZZ"], "expect_column_values_to_be_in_set"),
+        ("hs_code", ["810520", "81052"], "expect_column_values_to_match_regex"),
+        ("year", [2021, 1900], "expect_column_values_to_be_between"),
+        ("importer_iso3", ["USA", None], "expect_column_values_to_not_be_null"),
+    ],
+)
+def test_bad_trade_flows_fail_and_name_the_problem(column, values, expectation):
+    outcome = validate(_flows(**{column: values}), "trade_flows", suite_for("trade_flows", CODES))
+    assert not outcome.success
+    failed = [(o.expectation, o.column) for o in outcome.failed]
+    assert (expectation, column) in failed
+    assert all(o.reason for o in outcome.outcomes), "every expectation carries its reason"
+    assert column in outcome.describe_failures()
+
+
+def test_empty_mart_fails():
+    frame = pd.DataFrame(columns=["hs6", "hs_code", "mineral", "stage"])
+    outcome = validate(frame, "hs_mineral_map", suite_for("hs_mineral_map", CODES))
+    assert not outcome.success
+    assert outcome.failed[0].expectation == "expect_table_row_count_to_be_between"
+
+
+def test_hhi_above_one_fails():
+    frame = pd.DataFrame({
+        "importer_iso3": ["USA"], "mineral": ["cobalt"], "stage": ["processing"], "year": [2021],
+        "basis": ["quantity_t"], "total_imports": [10.0], "n_suppliers": [2],
+        "top_supplier_iso3": ["NOR"], "top_supplier_share": [0.6], "hhi": [1.2],
+    })
+    outcome = validate(frame, "value_chain_dependency", suite_for("value_chain_dependency", CODES))
+    assert [o.column for o in outcome.failed] == ["hhi"]
+
+
+def test_unknown_table_has_no_suite():
+    with pytest.raises(KeyError, match="no quality suite"):
+        suite_for("nonexistent", CODES)
