@@ -1,0 +1,1266 @@
+"""Critical-minerals announcements: read feeds and documents, and extract who did what.
+
+Pure helpers, no Dagster imports. Three layers:
+
+* `load_sources` reads `sources.yaml` (which feeds, pages and files to read) and validates it.
+* `read_source` turns one source into document dicts (RSS/Atom via feedparser after a defusedxml
+  safety check, HTML via trafilatura, plain text/Markdown, or the curated events CSV). Anything
+  that cannot be read becomes a quarantine record instead of stopping the other documents.
+* `extract` is a rule-based reader of one title + body: parties (ISO 3166-1 alpha-3, `EUU` for
+  the European Union), other countries mentioned, minerals, value-chain stages, instrument and
+  whether the text announces cooperation. Every vocabulary it uses is a module-level table.
+
+`read_events` parses the curated diplomacy-events CSV into a DataFrame with the same vocabulary.
+Run `python -m pipelines.lib.announcements <file-or-text>` to see the extraction as JSON.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import re
+import sys
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import defusedxml
+import feedparser
+import httpx
+import lxml.etree
+import lxml.html
+import pandas as pd
+import pycountry
+import trafilatura
+import yaml
+from defusedxml import ElementTree as DefusedElementTree
+
+# --------------------------------------------------------------------------------------------
+# Sources
+# --------------------------------------------------------------------------------------------
+
+KINDS = ("rss", "atom", "html", "text", "events_csv")
+SOURCE_KEYS = frozenset({"name", "kind", "path", "url", "enabled", "description"})
+SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+
+USER_AGENT = "minerals-pipeline/0.1 (critical-minerals announcements reader; httpx)"
+FETCH_TIMEOUT_SECONDS = 20.0
+FETCH_MAX_BYTES = 5 * 1024 * 1024
+FETCH_MAX_REDIRECTS = 5
+
+QUARANTINE_RECORD_CHARS = 500
+
+
+class SourceConfigError(ValueError):
+    """`sources.yaml` is not usable; the message names the file and the offending entry."""
+
+
+class FetchError(RuntimeError):
+    """A URL source could not be fetched within the limits (status, size, transport)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    kind: str
+    path: str | None = None
+    url: str | None = None
+    enabled: bool = True
+    description: str | None = None
+
+    @property
+    def location(self) -> str:
+        """The file (relative to the announcements folder) or URL the source reads."""
+        return self.path if self.path is not None else str(self.url)
+
+
+def load_sources(config_path: str | Path) -> list[Source]:
+    """Read and validate the sources config; paths are relative to the config's folder.
+
+    The file is either a list of entries or a mapping with a `sources:` list. Each entry needs
+    `name`, `kind` (one of KINDS) and exactly one of `path` or `url`; `enabled` defaults to true.
+    """
+    config_path = Path(config_path)
+    try:
+        raw = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise SourceConfigError(f"{config_path}: cannot read sources config: {exc}") from exc
+    entries = raw.get("sources") if isinstance(raw, dict) else raw
+    if not isinstance(entries, list):
+        raise SourceConfigError(f"{config_path}: expected a list of sources (or a `sources:` list)")
+
+    base_dir = config_path.parent.resolve()
+    sources: list[Source] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries, start=1):
+        label = entry.get("name") if isinstance(entry, dict) else None
+        where = f"{config_path}: source #{index}" + (f" ({label!r})" if label else "")
+
+        def fail(problem: str, where: str = where) -> SourceConfigError:
+            return SourceConfigError(f"{where}: {problem}")
+
+        if not isinstance(entry, dict):
+            raise fail(f"expected a mapping, got {type(entry).__name__}")
+        unknown = sorted(set(entry) - SOURCE_KEYS)
+        if unknown:
+            raise fail(f"unknown key(s) {unknown}; allowed: {sorted(SOURCE_KEYS)}")
+        name = entry.get("name")
+        if not isinstance(name, str) or not SOURCE_NAME.match(name):
+            raise fail("`name` is required: lowercase letters, digits, '_', '-' or '.'")
+        if name in seen:
+            raise fail(f"duplicate source name {name!r}")
+        kind = entry.get("kind")
+        if kind not in KINDS:
+            raise fail(f"unknown kind {kind!r}; expected one of {list(KINDS)}")
+        path, url = entry.get("path"), entry.get("url")
+        if (path is None) == (url is None):
+            raise fail("give exactly one of `path` or `url`")
+        if path is not None:
+            if not isinstance(path, str) or not path.strip():
+                raise fail("`path` must be a non-empty string")
+            if Path(path).is_absolute():
+                raise fail(f"path {path!r} must be relative to {base_dir}")
+            if not (base_dir / path).resolve().is_relative_to(base_dir):
+                raise fail(f"path {path!r} escapes the announcements folder {base_dir}")
+        if url is not None:
+            parts = urlsplit(url) if isinstance(url, str) else None
+            if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+                raise fail(f"url {url!r} must be an absolute http(s) URL")
+        enabled = entry.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise fail(f"`enabled` must be true or false, got {enabled!r}")
+        description = entry.get("description")
+        if description is not None and not isinstance(description, str):
+            raise fail("`description` must be text")
+        seen.add(name)
+        sources.append(Source(name, kind, path, url, enabled, description))
+    return sources
+
+
+def fetch_url(
+    url: str,
+    *,
+    timeout: float = FETCH_TIMEOUT_SECONDS,
+    max_bytes: int = FETCH_MAX_BYTES,
+    transport: httpx.BaseTransport | None = None,
+) -> bytes:
+    """GET `url` with a descriptive User-Agent, timeouts, bounded redirects and a size cap."""
+    headers = {
+        "User-Agent": USER_AGENT,
+        "Accept": "application/rss+xml, application/atom+xml, application/xml, text/html, text/plain;q=0.9",
+    }
+    with (
+        httpx.Client(
+            headers=headers,
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=True,
+            max_redirects=FETCH_MAX_REDIRECTS,
+            transport=transport,
+        ) as client,
+        client.stream("GET", url) as response,
+    ):
+        if response.status_code >= 400:
+            raise FetchError(f"HTTP {response.status_code} from {url}")
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise FetchError(f"{url} declares {declared} bytes, over the {max_bytes}-byte limit")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise FetchError(f"{url} sent more than the {max_bytes}-byte limit")
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading documents
+# --------------------------------------------------------------------------------------------
+
+Fetch = Callable[[str], bytes]
+Document = dict[str, Any]
+Quarantine = dict[str, Any]
+
+# Elements that end a line when an HTML fragment (feed summary) is flattened to text.
+HTML_BLOCK_TAGS = ("p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote")
+# Markdown decoration stripped from text documents (pattern, replacement).
+MARKDOWN_CLEANUP = (
+    (re.compile(r"^\s{0,3}#{1,6}\s+", re.M), ""),
+    (re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.M), ""),
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"(\*\*|__|`)"), ""),
+)
+TEXT_HEADER = re.compile(r"^(?P<key>date|source)\s*:\s*(?P<value>.*?)\s*$", re.I)
+XML_ENCODING_DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+HTML_CHARSET_DECL = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9._-]+)", re.I)
+TRACKING_PARAMS = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid)$", re.I)
+
+
+def _quarantine(source: Source, source_file: str, line: int | None, reason: str, record: Any) -> Quarantine:
+    text = record if isinstance(record, str) else repr(record)
+    return {
+        "source": source.name,
+        "source_file": source_file,
+        "source_line": line,
+        "reason": reason,
+        "record": text[:QUARANTINE_RECORD_CHARS],
+    }
+
+
+def _preview(data: bytes) -> str:
+    return data[: QUARANTINE_RECORD_CHARS * 4].decode("utf-8", errors="replace")
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, collapse runs of spaces inside lines, drop blank lines at the edges."""
+    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def canonical_url(url: str) -> str:
+    """Lowercase scheme and host, no fragment, no tracking parameters, no trailing slash."""
+    parts = urlsplit(url.strip())
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not TRACKING_PARAMS.match(k)))
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
+
+
+def _hash_key(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def content_hash(title: str, body: str) -> str:
+    """sha256 of the case-folded, whitespace-normalised title and body."""
+    return _hash_key(" ".join(title.split()).casefold(), " ".join(body.split()).casefold())
+
+
+def announcement_id(source_name: str, *, guid: str | None, url: str | None, title: str, body: str) -> str:
+    """Stable id: the feed guid, else the canonical URL, else the content hash; namespaced by source."""
+    if guid and guid.strip():
+        key = "guid:" + guid.strip()
+    elif url and url.strip():
+        key = "url:" + canonical_url(url)
+    else:
+        key = "sha256:" + content_hash(title, body)
+    return _hash_key(source_name, key)[:16]
+
+
+def _document(
+    source: Source,
+    source_file: str,
+    *,
+    title: str,
+    body: str,
+    url: str | None,
+    published: date | None,
+    guid: str | None = None,
+) -> Document:
+    title, body = normalize_text(title), normalize_text(body)
+    return {
+        "announcement_id": announcement_id(source.name, guid=guid, url=url, title=title, body=body),
+        "source": source.name,
+        "kind": source.kind,
+        "url": url or None,
+        "title": title,
+        "published_date": published,
+        "body": body,
+        "source_file": source_file,
+        "content_hash": content_hash(title, body),
+    }
+
+
+def _decode(data: bytes, encoding: str = "utf-8") -> str:
+    """Strict decode; a UTF-8 byte-order mark is dropped. Raises ValueError with a readable reason."""
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError as exc:
+        raise ValueError(f"unknown character encoding {encoding!r}") from exc
+    if codec == "utf-8":
+        codec = "utf-8-sig"
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start : exc.start + 1].hex()
+        raise ValueError(
+            f"undecodable bytes: not valid {encoding} (byte 0x{bad} at offset {exc.start})"
+        ) from exc
+    if "\x00" in text:
+        raise ValueError("binary content (NUL characters) in a text document")
+    return text
+
+
+def check_xml_safe(data: bytes) -> str | None:
+    """Why `data` must not reach an XML parser that honours DTDs, or None when it is safe.
+
+    Any DOCTYPE is refused (defusedxml, forbid_dtd), so neither external entities nor entity
+    expansion bombs are ever resolved. A second defusedxml pass, still forbidding entities, only
+    serves to name the offending declaration in the reason. Malformed XML is reported too.
+    """
+    try:
+        DefusedElementTree.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        return None
+    except defusedxml.DTDForbidden as dtd:
+        try:
+            DefusedElementTree.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        except defusedxml.EntitiesForbidden as ent:
+            if ent.sysid:
+                return f"forbidden XML: external entity {ent.name!r} (SYSTEM {ent.sysid!r}); DTDs are refused"
+            return f"forbidden XML: entity {ent.name!r} declared (entity expansion); DTDs are refused"
+        except defusedxml.ExternalReferenceForbidden as ext:
+            return f"forbidden XML: external reference {ext.sysid!r}; DTDs are refused"
+        except DefusedElementTree.ParseError:
+            pass
+        return f"forbidden XML: DOCTYPE {dtd.name!r} declared; DTDs are refused"
+    except (defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden) as exc:
+        return f"forbidden XML: {exc}"
+    except DefusedElementTree.ParseError as exc:
+        return f"malformed XML: {exc}"
+
+
+def _xml_encoding(data: bytes) -> str | None:
+    """Encoding to verify before parsing: the declared one, None when a UTF-16/32 BOM decides."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return None
+    match = XML_ENCODING_DECL.match(data)
+    return match.group(1).decode("ascii") if match else "utf-8"
+
+
+def _html_fragment_text(fragment: str) -> str:
+    """Plain text of an HTML fragment, one line per block element."""
+    if "<" not in fragment:
+        return fragment
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return fragment
+    for element in root.iter(*HTML_BLOCK_TAGS):
+        element.tail = "\n" + (element.tail or "")
+    return root.text_content()
+
+
+def _detail_text(detail: dict[str, Any] | None) -> str:
+    """Text of a feedparser text construct (title, summary, content), flattening HTML."""
+    if not detail:
+        return ""
+    value = detail.get("value", "")
+    return _html_fragment_text(value) if "html" in detail.get("type", "") else value
+
+
+def _parse_feed_date(raw: str | None) -> date | None:
+    """The date as written in the feed (RFC 822 for RSS, RFC 3339 for Atom), no UTC shift."""
+    if not raw:
+        return None
+    raw = raw.strip()
+    for parse in (parsedate_to_datetime, lambda value: datetime.fromisoformat(value.replace("Z", "+00:00"))):
+        try:
+            return parse(raw).date()
+        except (TypeError, ValueError, IndexError):
+            continue
+    return None
+
+
+def _read_feed(source: Source, source_file: str, data: bytes, line: int | None):
+    encoding = _xml_encoding(data)
+    if encoding is not None:
+        _decode(data, encoding)  # raises ValueError for undecodable bytes
+    problem = check_xml_safe(data)
+    if problem:
+        raise ValueError(problem)
+    parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True, resolve_relative_uris=False)
+    if parsed.get("bozo") and not isinstance(
+        parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride
+    ):
+        raise ValueError(f"malformed feed: {parsed.get('bozo_exception')}")
+    if not parsed.get("version"):
+        raise ValueError("not an RSS or Atom feed (no <rss>, <feed> or <rdf:RDF> root)")
+
+    documents, quarantine = [], []
+    for entry in parsed.entries:
+        title = _detail_text(entry.get("title_detail"))
+        body = _detail_text((entry.get("content") or [None])[0] or entry.get("summary_detail"))
+        if not normalize_text(title) and not normalize_text(body):
+            reason = "feed item has neither title nor text"
+            quarantine.append(_quarantine(source, source_file, None, reason, dict(entry)))
+            continue
+        published = _parse_feed_date(entry.get("published") or entry.get("updated"))
+        documents.append(
+            _document(
+                source,
+                source_file,
+                title=title,
+                body=body,
+                url=entry.get("link"),
+                published=published,
+                guid=entry.get("id"),
+            )
+        )
+    return documents, quarantine
+
+
+def _read_html(source: Source, source_file: str, data: bytes, line: int | None):
+    match = HTML_CHARSET_DECL.search(data[:4096])
+    html = _decode(data, match.group(1).decode("ascii") if match else "utf-8")
+    if not html.strip():
+        raise ValueError("empty document")
+    extracted = trafilatura.bare_extraction(
+        html,
+        url=source.url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        include_images=False,
+        include_links=False,
+        deduplicate=False,
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+    text = normalize_text(getattr(extracted, "text", None) or "")
+    title = normalize_text(getattr(extracted, "title", None) or "")
+    if not text:
+        raise ValueError("no main text found in the HTML page")
+    if not title:
+        raise ValueError("HTML page has no title")
+    first, _, rest = text.partition("\n")
+    if first.strip().casefold() == title.casefold():  # the <h1> repeats the title
+        text = rest
+    raw_date = getattr(extracted, "date", None)
+    try:
+        published = date.fromisoformat(raw_date[:10]) if raw_date else None
+    except ValueError:
+        published = None
+    url = getattr(extracted, "url", None) or source.url
+    return [_document(source, source_file, title=title, body=text, url=url, published=published)], []
+
+
+def _read_text(source: Source, source_file: str, data: bytes, line: int | None):
+    """First non-blank line is the title; `Date:` / `Source:` header lines follow; then the body."""
+    lines = _decode(data).splitlines()
+    index = next((i for i, value in enumerate(lines) if value.strip()), None)
+    if index is None:
+        raise ValueError("empty document")
+    title = re.sub(r"^\s{0,3}#{1,6}\s+", "", lines[index]).strip()
+    headers: dict[str, str] = {}
+    index += 1
+    while index < len(lines):
+        current = lines[index].strip()
+        header = TEXT_HEADER.match(current)
+        if header and header.group("key").lower() not in headers:
+            headers[header.group("key").lower()] = header.group("value")
+        elif current:
+            break
+        index += 1
+    body = "\n".join(lines[index:])
+    for pattern, replacement in MARKDOWN_CLEANUP:
+        body = pattern.sub(replacement, body)
+    if not normalize_text(body):
+        raise ValueError("document has a title but no body text")
+    published = None
+    if "date" in headers:
+        try:
+            published = date.fromisoformat(headers["date"])
+        except ValueError:
+            raise ValueError(f"Date header {headers['date']!r} is not YYYY-MM-DD") from None
+    url = headers.get("source") or source.url
+    return [_document(source, source_file, title=title, body=body, url=url, published=published)], []
+
+
+def _read_events_source(source: Source, source_file: str, data: bytes, line: int | None):
+    events, quarantine = _parse_events(_decode(data), source_file=source_file, source_name=source.name)
+    documents = []
+    for event in events.to_dict("records"):
+        document = _document(
+            source,
+            source_file,
+            title=event["title"],
+            body=event["summary"],
+            url=(event["source_urls"] or [None])[0],
+            published=event["event_date"],
+            guid="event:" + event["event_id"],
+        )
+        documents.append(document)
+    return documents, quarantine
+
+
+READERS = {
+    "rss": _read_feed,
+    "atom": _read_feed,
+    "html": _read_html,
+    "text": _read_text,
+    "events_csv": _read_events_source,
+}
+
+
+def read_source(
+    source: Source, base_dir: str | Path, fetch: Fetch | None = None
+) -> tuple[list[Document], list[Quarantine]]:
+    """Documents from one source plus quarantine records for what could not be read.
+
+    A disabled source yields nothing and is never fetched. `fetch(url) -> bytes` is used for URL
+    sources (default: `fetch_url`); tests inject their own. `source_line` in quarantine records is
+    1 for a whole local file (the record starts at its first line), None for single items of a
+    feed and for fetched URLs, and the CSV line for events rows. Items whose id repeats an
+    earlier item of the same source are quarantined.
+    """
+    if not source.enabled:
+        return [], []
+    if source.path is not None:
+        base = Path(base_dir).resolve()
+        target = (base / source.path).resolve()
+        source_file, line = Path(source.path).as_posix(), 1
+        if not target.is_relative_to(base):
+            return [], [_quarantine(source, source_file, line, "path escapes the announcements folder", "")]
+        try:
+            data = target.read_bytes()
+        except OSError as exc:
+            return [], [_quarantine(source, source_file, line, f"cannot read file: {exc.strerror}", "")]
+    else:
+        source_file, line = str(source.url), None
+        try:
+            data = (fetch or fetch_url)(str(source.url))
+        except (FetchError, httpx.HTTPError) as exc:
+            return [], [_quarantine(source, source_file, line, f"fetch failed: {exc}", "")]
+
+    if not data.strip():
+        return [], [_quarantine(source, source_file, line, "empty document", _preview(data))]
+    try:
+        documents, quarantine = READERS[source.kind](source, source_file, data, line)
+    except ValueError as exc:
+        return [], [_quarantine(source, source_file, line, str(exc), _preview(data))]
+
+    unique, seen = [], set()
+    for document in documents:
+        if document["announcement_id"] in seen:
+            reason = "duplicate announcement_id (same guid, URL or text as an earlier item)"
+            quarantine.append(_quarantine(source, source_file, None, reason, document["title"]))
+            continue
+        seen.add(document["announcement_id"])
+        unique.append(document)
+    return unique, quarantine
+
+
+def read_all(
+    sources: Iterable[Source], base_dir: str | Path, fetch: Fetch | None = None
+) -> tuple[list[Document], list[Quarantine]]:
+    """`read_source` over every enabled source, concatenated."""
+    documents: list[Document] = []
+    quarantine: list[Quarantine] = []
+    for source in sources:
+        found, rejected = read_source(source, base_dir, fetch)
+        documents.extend(found)
+        quarantine.extend(rejected)
+    return documents, quarantine
+
+
+# --------------------------------------------------------------------------------------------
+# Extraction vocabularies
+# --------------------------------------------------------------------------------------------
+
+# Names, short forms, demonyms and capitals used as metonyms for governments. Matched
+# case-sensitively on word boundaries (so "US" is not the pronoun "us"); pycountry adds the
+# official and common names of every other country.
+COUNTRY_ALIASES: dict[str, str] = {
+    "United States": "USA",
+    "United States of America": "USA",
+    "U.S.": "USA",
+    "U.S.A.": "USA",
+    "US": "USA",
+    "USA": "USA",
+    "America": "USA",
+    "American": "USA",
+    "Americans": "USA",
+    "Washington": "USA",
+    "India": "IND",
+    "Indian": "IND",
+    "New Delhi": "IND",
+    "Japan": "JPN",
+    "Japanese": "JPN",
+    "Tokyo": "JPN",
+    "Australia": "AUS",
+    "Australian": "AUS",
+    "Canberra": "AUS",
+    "European Union": "EUU",
+    "EU": "EUU",
+    "E.U.": "EUU",
+    "European Commission": "EUU",
+    "Brussels": "EUU",
+    "China": "CHN",
+    "Chinese": "CHN",
+    "Beijing": "CHN",
+    "PRC": "CHN",
+    "Ukraine": "UKR",
+    "Ukrainian": "UKR",
+    "Kyiv": "UKR",
+    "Canada": "CAN",
+    "Canadian": "CAN",
+    "Ottawa": "CAN",
+    "United Kingdom": "GBR",
+    "UK": "GBR",
+    "U.K.": "GBR",
+    "Britain": "GBR",
+    "Great Britain": "GBR",
+    "British": "GBR",
+    "South Korea": "KOR",
+    "Republic of Korea": "KOR",
+    "South Korean": "KOR",
+    "Seoul": "KOR",
+    "North Korea": "PRK",
+    "Russia": "RUS",
+    "Russian": "RUS",
+    "Moscow": "RUS",
+    "German": "DEU",
+    "French": "FRA",
+    "Italian": "ITA",
+    "Estonian": "EST",
+    "Finnish": "FIN",
+    "Swedish": "SWE",
+    "Norwegian": "NOR",
+    "Argentine": "ARG",
+    "Argentinian": "ARG",
+    "Chilean": "CHL",
+    "Brazilian": "BRA",
+    "Indonesian": "IDN",
+    "Saudi": "SAU",
+    "Vietnam": "VNM",
+    "Turkey": "TUR",
+    "Czech Republic": "CZE",
+    "DRC": "COD",
+    "Democratic Republic of the Congo": "COD",
+    "Congolese": "COD",
+}
+# pycountry names that are usually something else in English news text.
+AMBIGUOUS_COUNTRY_NAMES = frozenset({"Georgia", "Jersey", "Chad", "Jordan", "Guernsey"})
+# Phrases masked before country matching (regions, oceans, US states, publications).
+NON_COUNTRY_PHRASES = (
+    r"\b(?:Latin|South|North|Central|Native) Americ\w*",
+    r"\bIndian Ocean\b",
+    r"\bNew Mexico\b",
+    r"\bBritish Columbia\b",
+    r"\bWashington (?:State|Post)\b",
+)
+
+# Groupings that stand for their members when they act, and those whose membership changes
+# over time (no members listed: the group is reported, the members are not guessed).
+GROUP_MEMBERS: dict[str, tuple[str, ...]] = {
+    "Quad": ("AUS", "IND", "JPN", "USA"),
+    "MSP": (),
+}
+GROUP_PATTERNS: dict[str, str] = {
+    "Quad": r"\bQuad\b",
+    "MSP": r"\bMSP\b|\bMinerals Security Partnership\b",
+}
+
+# Words just before a country that make it a venue, a supplier or a rival rather than a party.
+# A country joined to such a mention by "and", "or" or a comma shares its role.
+NON_PARTY_BEFORE = re.compile(
+    r"\b(?:in|at|near|hosted in|outside(?: of)?|beyond|against|other than|versus|aimed at|targets?|targeting"
+    r"|(?:dependen(?:ce|cy|t)|relian(?:ce|t)|depend(?:s|ing)?) on"
+    r"|(?:imports?|supplies|supply|away) from"
+    r"|(?:dominated|controlled) by|(?:dominance|control) (?:of|by)"
+    r"|(?:rivals?|competitors?)(?: such as| like| including)?)\s+(?:the\s+)?$",
+    re.I,
+)
+NON_PARTY_AFTER = re.compile(
+    r"^(?:['’]s\s+(?:dominance|grip|monopoly|control|near-monopoly|export (?:controls?|restrictions?|bans?))"
+    r"|[-–](?:dominated|controlled)|\s+(?:dominates|controls)\b)",
+    re.I,
+)
+LIST_JOINER = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)(?:the\s+)?$")
+
+# Canonical mineral -> patterns (case-insensitive). "critical minerals" stands for talk of
+# critical/strategic minerals or raw materials in general.
+MINERAL_PATTERNS: dict[str, tuple[str, ...]] = {
+    "critical minerals": (
+        r"\b(?:critical|strategic)(?: (?:and|or) (?:critical|strategic))?"
+        r" (?:minerals?|raw materials?|metals?)\b",
+        r"\bminerals? (?:deal|agreement|resources)\b",
+    ),
+    "lithium": (r"\blithium\b",),
+    "cobalt": (r"\bcobalt\b",),
+    "nickel": (r"\bnickel\b",),
+    "manganese": (r"\bmanganese\b",),
+    "graphite": (r"\bgraphite\b",),
+    "rare earths": (
+        r"\brare[- ]earths?\b",
+        r"\bREEs?\b",
+        r"\bNdPr\b",
+        r"\b(?:neodymium|praseodymium|dysprosium|terbium)\b",
+    ),
+    "gallium": (r"\bgallium\b",),
+    "germanium": (r"\bgermanium\b",),
+    "antimony": (r"\bantimony\b",),
+    "tungsten": (r"\btungsten\b",),
+    "copper": (r"\bcopper\b",),
+    "uranium": (r"\buranium\b",),
+    "platinum group metals": (
+        r"\bplatinum[- ]group (?:metals|elements)\b",
+        r"\bPGMs?\b",
+        r"\b(?:platinum|palladium|rhodium|iridium)\b",
+    ),
+    "tin": (r"\btin\b",),
+    "tantalum": (r"\btantalum\b",),
+    "niobium": (r"\bniobium\b",),
+    "vanadium": (r"\bvanadium\b",),
+    "titanium": (r"\btitanium\b",),
+    "aluminum": (r"\balumin(?:um|ium)\b", r"\bbauxite\b", r"\balumina\b"),
+    "silicon": (r"\bsilicon\b",),
+    "zinc": (r"\bzinc\b",),
+    "tellurium": (r"\btellurium\b",),
+    "indium": (r"\bindium\b",),
+    "bismuth": (r"\bbismuth\b",),
+    "magnesium": (r"\bmagnesium\b",),
+    "beryllium": (r"\bberyllium\b",),
+    "chromium": (r"\bchromium\b", r"\bchromite\b"),
+    "fluorspar": (r"\bfluorspar\b", r"\bfluorite\b"),
+    "barite": (r"\bbarite\b", r"\bbarytes?\b"),
+    "phosphate": (r"\bphosphates?\b",),
+    "potash": (r"\bpotash\b",),
+    "helium": (r"\bhelium\b",),
+    "zirconium": (r"\bzirconium\b",),
+    "hafnium": (r"\bhafnium\b",),
+    "rhenium": (r"\brhenium\b",),
+    "silver": (r"\bsilver\b",),
+}
+# Phrases that contain a mineral word without naming the mineral as a subject.
+NON_MINERAL_PHRASES = (r"\blithium[- ]ion\b", r"\bsilicon valley\b", r"\bsilver (?:medal|lining|jubilee)\b")
+
+STAGES = ("exploration", "mining", "processing", "recycling", "manufacturing")
+STAGE_PATTERNS: dict[str, tuple[str, ...]] = {
+    "exploration": (r"\bexplor(?:e|es|ed|ing|ation|atory)\b", r"\bprospect(?:ing|ion)\b"),
+    "mining": (r"\bmin(?:ing|es?|ed)\b", r"\bextraction\b", r"\bextractive\b"),
+    "processing": (
+        r"\bprocess(?:ing|ed|ors?)\b",
+        r"\brefin(?:e|es|ed|ing|ery|eries|ers?)\b",
+        r"\bsmelt(?:s|ed|ing|ers?)\b",
+        r"\bseparation\b",
+        r"\bbeneficiation\b",
+    ),
+    "recycling": (r"\brecycl(?:e|es|ed|ing)\b", r"\be-?waste\b", r"\brecover(?:y|ed|ing|s)?\b"),
+    "manufacturing": (
+        r"\bmanufactur(?:e|es|ed|ing|ers?)\b",
+        r"\bderivative products?\b",
+        r"\bmagnet (?:making|production|manufacturing)\b",
+        r"\b(?:cell|component|cathode|anode|precursor) (?:production|manufacturing)\b",
+    ),
+}
+# Masked before stage matching: names of institutions, other kinds of processing, and end uses
+# ("for EV manufacturing" says what the minerals are for, not which stage is cooperated on).
+END_USE_SECTORS = (
+    r"EVs?|electric vehicles?|vehicles?|automotive|auto|cars?|semiconductors?|chips?|defen[cs]e"
+    r"|aerospace|electronics|clean energy|renewable energy|solar panel|wind turbine"
+)
+NON_STAGE_PHRASES = (
+    r"\b(?:ministry|minister|department|bureau) of mines\b",
+    r"\bmines minister\b",
+    r"\bdata (?:mining|processing)\b",
+    r"\bvisa processing\b",
+    r"\b(?:economic|disaster|post-war|pandemic) recovery\b",
+    rf"\b(?:{END_USE_SECTORS})(?:[- ]related)? (?:manufacturing|production)\b",
+)
+
+INSTRUMENTS = (
+    "meeting",
+    "joint_statement",
+    "mou",
+    "framework",
+    "agreement",
+    "partnership",
+    "investment",
+    "policy_list",
+    "export_control",
+    "none",
+)
+# Instrument cues, in priority order: when one sentence matches several, the first wins (a
+# framework signed at a meeting is a framework; a partnership announced in a joint statement is
+# a partnership). The title is read first, then the lead sentence, then the rest.
+INSTRUMENT_PATTERNS: dict[str, tuple[str, ...]] = {
+    "export_control": (
+        r"\bexport (?:controls?|restrictions?|bans?|licen[cs](?:e|es|ing))\b",
+        r"\brestrict(?:s|ed|ing)? (?:the )?exports?\b",
+    ),
+    "policy_list": (
+        r"\blist of (?:\d+ )?(?:critical|strategic)\b",
+        r"\b(?:critical|strategic) (?:minerals?|raw materials?) list\b",
+        r"\b(?:raw materials|minerals) act\b",
+        r"\bregulation \(eu\)",
+    ),
+    "mou": (r"\bmemorand(?:um|a) of understanding\b", r"\bmous?\b"),
+    "framework": (r"\bframeworks?\b",),
+    "agreement": (r"\bagree(?:s|d|ments?)?\b", r"\bdeals?\b", r"\baccords?\b", r"\btreat(?:y|ies)\b"),
+    "partnership": (
+        r"\bpartnerships?\b",
+        r"\binitiatives?\b",
+        r"\balliances?\b",
+        r"\bcoalitions?\b",
+        r"\bnetworks?\b",
+        r"\bjoin(?:s|ed|ing)?\b",
+    ),
+    "investment": (r"\binvest(?:s|ed|ing|ments?)?\b", r"\bfund(?:s|ing)?\b", r"\bfinanc(?:e|es|ing)\b"),
+    "joint_statement": (r"\bjoint (?:statement|declaration|communiqu[eé])\b",),
+    "meeting": (
+        r"\bmeet(?:s|ing|ings)?\b",
+        r"\bmet\b",
+        r"\btalks\b",
+        r"\bdiscuss(?:es|ed|ing|ion|ions)?\b",
+        r"\bministerial\b",
+        r"\bsummit\b",
+        r"\bdialogue\b",
+        r"\b(?:tele)?phone call\b",
+        r"\bvisit\b",
+    ),
+}
+COOPERATIVE_INSTRUMENTS = frozenset(
+    {"meeting", "joint_statement", "mou", "framework", "agreement", "partnership", "investment"}
+)
+# Wording that shows more than one actor when only one party is named.
+COOPERATION_CUES = (
+    r"\bcooperat\w*",
+    r"\bcollaborat\w*",
+    r"\b(?:bi|multi|pluri)lateral\b",
+    r"\bjoint(?:ly)?\b",
+    r"\bpartners?\b",
+    r"\bdelegations\b",
+    r"\btogether\b",
+)
+
+
+def _compile(patterns: Iterable[str], flags: int = re.I) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns), flags)
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> dict[str, Any]:
+    """Compiled tables, built on first use (no work at import time)."""
+    aliases: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attribute in ("name", "common_name", "official_name"):
+            value = getattr(country, attribute, None)
+            if value and "," not in value and value not in AMBIGUOUS_COUNTRY_NAMES:
+                aliases[value] = country.alpha_3
+    aliases.update(COUNTRY_ALIASES)
+    alternation = "|".join(re.escape(alias) for alias in sorted(aliases, key=len, reverse=True))
+    return {
+        "aliases": aliases,
+        "countries": re.compile(rf"(?<!\w)(?:{alternation})(?!\w)"),
+        "non_country": _compile(NON_COUNTRY_PHRASES, 0),
+        "groups": {name: re.compile(pattern) for name, pattern in GROUP_PATTERNS.items()},
+        "minerals": {name: _compile(patterns) for name, patterns in MINERAL_PATTERNS.items()},
+        "non_mineral": _compile(NON_MINERAL_PHRASES),
+        "stages": {name: _compile(patterns) for name, patterns in STAGE_PATTERNS.items()},
+        "non_stage": _compile(NON_STAGE_PHRASES),
+        "instruments": {name: _compile(patterns) for name, patterns in INSTRUMENT_PATTERNS.items()},
+        "cooperation": _compile(COOPERATION_CUES),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Extraction
+# --------------------------------------------------------------------------------------------
+
+ABBREVIATIONS = frozenset(
+    {"Mr.", "Mrs.", "Ms.", "Dr.", "St.", "No.", "Inc.", "Ltd.", "Co.", "Corp.", "Jr.", "Sr.", "Gov.",
+     "Sen.", "Rep.", "Gen.", "Lt.", "Col.", "vs.", "e.g.", "i.e.", "incl.", "approx.", "Jan.", "Feb.",
+     "Mar.", "Apr.", "Aug.", "Sep.", "Sept.", "Oct.", "Nov.", "Dec."}
+)  # fmt: skip
+SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"“(\[]?[A-Z0-9])")
+INITIALS = re.compile(r"(?:[A-Z]\.)+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of `text`; lines are hard breaks; abbreviations and initials (U.S., S.) don't split."""
+    sentences: list[str] = []
+    for line in text.split("\n"):
+        line = " ".join(line.split())
+        start = 0
+        for match in SENTENCE_END.finditer(line):
+            word = line[start : match.start() + 1].rsplit(" ", 1)[-1].lstrip('("“')
+            if word in ABBREVIATIONS or INITIALS.fullmatch(word):
+                continue
+            sentences.append(line[start : match.start() + 1])
+            start = match.end()
+        if line[start:].strip():
+            sentences.append(line[start:].strip())
+    return sentences
+
+
+def _mask(text: str, pattern: re.Pattern[str]) -> str:
+    return pattern.sub(lambda match: " " * len(match.group()), text)
+
+
+@dataclass(frozen=True)
+class _Mention:
+    code: str
+    start: int
+    end: int
+    is_actor: bool
+
+
+def _country_mentions(sentence: str) -> list[_Mention]:
+    vocab = _vocabulary()
+    masked = _mask(sentence, vocab["non_country"])
+    mentions: list[_Mention] = []
+    for match in vocab["countries"].finditer(masked):
+        before, after = masked[: match.start()], masked[match.end() :]
+        is_actor = not (NON_PARTY_BEFORE.search(before) or NON_PARTY_AFTER.match(after))
+        if is_actor and mentions and not mentions[-1].is_actor:
+            is_actor = not LIST_JOINER.match(masked[mentions[-1].end : match.start()])
+        mentions.append(_Mention(vocab["aliases"][match.group()], match.start(), match.end(), is_actor))
+    return mentions
+
+
+def _groups(sentence: str) -> list[str]:
+    return [name for name, pattern in _vocabulary()["groups"].items() if pattern.search(sentence)]
+
+
+def match_countries(text: str) -> list[str]:
+    """Sorted ISO3 codes of every country named in `text`, with members of acting groups (Quad)."""
+    codes = {mention.code for mention in _country_mentions(text)}
+    for group in _groups(text):
+        codes.update(GROUP_MEMBERS[group])
+    return sorted(codes)
+
+
+def _first(segments: list[str], predicate: Callable[[str], bool]) -> str | None:
+    return next((segment for segment in segments if predicate(segment)), None)
+
+
+def _minerals(sentence: str) -> set[str]:
+    vocab = _vocabulary()
+    masked = _mask(sentence, vocab["non_mineral"])
+    return {name for name, pattern in vocab["minerals"].items() if pattern.search(masked)}
+
+
+def _stages(sentence: str) -> set[str]:
+    vocab = _vocabulary()
+    masked = _mask(sentence, vocab["non_stage"])
+    return {name for name, pattern in vocab["stages"].items() if pattern.search(masked)}
+
+
+def _instrument(sentence: str) -> str | None:
+    return next(
+        (name for name, pattern in _vocabulary()["instruments"].items() if pattern.search(sentence)), None
+    )
+
+
+def extract(title: str, body: str = "") -> dict[str, Any]:
+    """Rule-based reading of one announcement.
+
+    Parties are the countries acting in the title and the lead sentence (venues such as "in
+    Tokyo" and rivals such as "dependence on China" excluded; "Quad" stands for its members);
+    every other country named is in `mentioned_countries`. Stages are only reported when
+    minerals are. The instrument comes from the title if it names one, else the lead, else the
+    rest. `is_cooperation` needs minerals, a cooperative instrument and either two parties, a
+    group or cooperation wording. `evidence` maps each non-empty field to the sentence behind it.
+    """
+    title, body = normalize_text(title or ""), normalize_text(body or "")
+    segments = ([title] if title else []) + split_sentences(body)
+    lead_size = 2 if title else 1  # title + lead sentence, or the lead sentence alone
+    evidence: dict[str, str] = {}
+
+    mentions = [(segment, _country_mentions(segment)) for segment in segments]
+    parties: set[str] = set()
+    for segment, found in mentions[:lead_size]:
+        actors = {m.code for m in found if m.is_actor}
+        for group in _groups(segment):
+            actors.update(GROUP_MEMBERS[group])
+        if actors:
+            evidence.setdefault("parties", segment)
+        parties |= actors
+    if not parties:  # nobody acts in the lead: take the first sentence where a country acts
+        for segment, found in mentions:
+            actors = {m.code for m in found if m.is_actor}
+            if actors:
+                parties, evidence["parties"] = actors, segment
+                break
+    mentioned: set[str] = set()
+    for segment, found in mentions:
+        others = {m.code for m in found} - parties
+        if others:
+            evidence.setdefault("mentioned_countries", segment)
+            mentioned |= others
+    groups = sorted({group for segment in segments for group in _groups(segment)})
+    if groups:
+        evidence["groups"] = _first(segments, _groups) or ""
+
+    minerals: set[str] = set()
+    for segment in segments:
+        found = _minerals(segment)
+        if found and "minerals" not in evidence:
+            evidence["minerals"] = segment
+        minerals |= found
+
+    stages: set[str] = set()
+    if minerals:
+        for segment in segments:
+            found = _stages(segment)
+            if found and "stages" not in evidence:
+                evidence["stages"] = segment
+            stages |= found
+
+    instrument = "none"
+    for part in (segments[:1], segments[1:lead_size], segments[lead_size:]):
+        hit = _first(part, lambda sentence: _instrument(sentence) is not None)
+        if hit:
+            instrument, evidence["instrument"] = _instrument(hit) or "none", hit
+            break
+
+    cooperation_cue = _first(segments, lambda s: bool(_vocabulary()["cooperation"].search(s)))
+    is_cooperation = bool(
+        minerals
+        and instrument in COOPERATIVE_INSTRUMENTS
+        and (len(parties) >= 2 or groups or cooperation_cue)
+    )
+    if is_cooperation:
+        evidence["is_cooperation"] = evidence["instrument"]
+
+    return {
+        "parties": sorted(parties),
+        "mentioned_countries": sorted(mentioned),
+        "groups": groups,
+        "minerals": sorted(minerals),
+        "stages": [stage for stage in STAGES if stage in stages],
+        "instrument": instrument,
+        "is_cooperation": is_cooperation,
+        "evidence": evidence,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# The curated diplomacy-events CSV
+# --------------------------------------------------------------------------------------------
+
+EVENT_COLUMNS = (
+    "event_id",
+    "date",
+    "date_precision",
+    "event_type",
+    "title",
+    "parties",
+    "location",
+    "value_chain_scope",
+    "summary",
+    "source_urls",
+    "confidence",
+)
+EVENTS_OUTPUT_COLUMNS = (
+    "event_id",
+    "event_date",
+    "date_precision",
+    "event_type",
+    "title",
+    "parties",
+    "includes_group",
+    "minerals",
+    "stages",
+    "instrument",
+    "is_cooperation",
+    "summary",
+    "source_urls",
+    "confidence",
+    "source_file",
+    "source_line",
+)
+DATE_FORMATS = {"day": r"\d{4}-\d{2}-\d{2}", "month": r"\d{4}-\d{2}", "year": r"\d{4}"}
+# event_type -> instrument. `regulation` counts as policy_list: a unilateral rule that names
+# critical/strategic materials and targets (e.g. the EU Critical Raw Materials Act); no partner.
+EVENT_TYPE_INSTRUMENTS: dict[str, str] = {
+    "bilateral_meeting": "meeting",
+    "ministerial": "meeting",
+    "summit": "meeting",
+    "joint_statement": "joint_statement",
+    "mou": "mou",
+    "framework": "framework",
+    "trade_agreement": "agreement",
+    "investment_agreement": "agreement",
+    "partnership_launch": "partnership",
+    "partnership_membership": "partnership",
+    "initiative_launch": "partnership",
+    "investment": "investment",
+    "policy_list": "policy_list",
+    "regulation": "policy_list",
+    "export_control": "export_control",
+}
+# value_chain_scope wording beyond the stage cues used for free text.
+SCOPE_STAGES: dict[str, tuple[str, ...]] = {
+    r"^\s*all\s*$": STAGES,
+    r"\bderivative products?\b": ("manufacturing",),
+}
+# Parties-field wording for participants who are not named one by one.
+UNNAMED_PARTIES = re.compile(r"\b(?:partners|delegations|countries|members)\b", re.I)
+URL_TOKEN = re.compile(r"https?://[^\s;,)]+")
+
+CountryMatcher = Callable[[str], Iterable[str]]
+
+
+def _event_stages(scope: str, summary: str) -> list[str]:
+    stages: set[str] = set()
+    for part in re.split(r"[;,]", scope):
+        for pattern, mapped in SCOPE_STAGES.items():
+            if re.search(pattern, part, re.I):
+                stages.update(mapped)
+        stages |= _stages(part)
+    for sentence in split_sentences(summary):
+        stages |= _stages(sentence)
+    return [stage for stage in STAGES if stage in stages]
+
+
+def _event_date(raw: str, precision: str) -> date:
+    pattern = DATE_FORMATS.get(precision)
+    if pattern is None:
+        raise ValueError(f"unknown date_precision {precision!r}; expected one of {list(DATE_FORMATS)}")
+    if not re.fullmatch(pattern, raw):
+        raise ValueError(f"date {raw!r} does not match date_precision {precision!r}")
+    year, month, day = (int(part) for part in (raw + "-01-01")[:10].split("-"))
+    return date(year, month, day)
+
+
+def _parse_events(
+    text: str,
+    *,
+    source_file: str,
+    source_name: str = "events",
+    matcher: CountryMatcher | None = None,
+) -> tuple[pd.DataFrame, list[Quarantine]]:
+    matcher = matcher or match_countries
+    source = Source(name=source_name, kind="events_csv", path=source_file)
+    empty = pd.DataFrame(columns=list(EVENTS_OUTPUT_COLUMNS))
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [column for column in EVENT_COLUMNS if column not in (reader.fieldnames or [])]
+    if missing:
+        return empty, [_quarantine(source, source_file, 1, f"missing column(s) {missing}", text)]
+
+    rows: list[dict[str, Any]] = []
+    quarantine: list[Quarantine] = []
+    seen: set[str] = set()
+    for record in reader:
+        # first physical line of the record: quoted fields may span lines, blank lines are skipped
+        raw_values = [value for value in record.values() if isinstance(value, str)]
+        record_line = reader.line_num - sum(value.count("\n") for value in raw_values)
+        values = {key: (value or "").strip() for key, value in record.items() if key is not None}
+        raw_record = ",".join(values.get(column, "") for column in EVENT_COLUMNS)
+        try:
+            event_id = values["event_id"]
+            if not event_id:
+                raise ValueError("empty event_id")
+            if event_id in seen:
+                raise ValueError(f"duplicate event_id {event_id!r}")
+            event_date = _event_date(values["date"], values["date_precision"])
+            if values["event_type"] not in EVENT_TYPE_INSTRUMENTS:
+                raise ValueError(
+                    f"unknown event_type {values['event_type']!r}; "
+                    f"expected one of {sorted(EVENT_TYPE_INSTRUMENTS)}"
+                )
+            if not values["title"]:
+                raise ValueError("empty title")
+        except ValueError as exc:
+            quarantine.append(_quarantine(source, source_file, record_line, str(exc), raw_record))
+            continue
+        seen.add(event_id)
+
+        parties_text = values["parties"]
+        parties = sorted({code for part in parties_text.split(";") for code in matcher(part)})
+        groups = _groups(parties_text) or _groups(values["title"])
+        instrument = EVENT_TYPE_INSTRUMENTS[values["event_type"]]
+        minerals = extract(values["title"], values["summary"])["minerals"] or ["critical minerals"]
+        is_cooperation = instrument in COOPERATIVE_INSTRUMENTS and bool(
+            len(parties) >= 2 or groups or UNNAMED_PARTIES.search(parties_text)
+        )
+        rows.append(
+            {
+                "event_id": event_id,
+                "event_date": event_date,
+                "date_precision": values["date_precision"],
+                "event_type": values["event_type"],
+                "title": values["title"],
+                "parties": parties,
+                "includes_group": "; ".join(groups) or None,
+                "minerals": minerals,
+                "stages": _event_stages(values["value_chain_scope"], values["summary"]),
+                "instrument": instrument,
+                "is_cooperation": is_cooperation,
+                "summary": values["summary"],
+                "source_urls": URL_TOKEN.findall(values["source_urls"]),
+                "confidence": values["confidence"],
+                "source_file": source_file,
+                "source_line": record_line,
+            }
+        )
+    events = pd.DataFrame(rows, columns=list(EVENTS_OUTPUT_COLUMNS)) if rows else empty
+    return events, quarantine
+
+
+def read_events(
+    csv_path: str | Path,
+    matcher: CountryMatcher | None = None,
+    *,
+    source_file: str | None = None,
+    source_name: str = "events",
+) -> tuple[pd.DataFrame, list[Quarantine]]:
+    """The curated diplomacy-events CSV as a DataFrame (EVENTS_OUTPUT_COLUMNS) plus quarantine.
+
+    `matcher(text) -> ISO3 codes` reads the `parties` text (default: `match_countries`).
+    Month/year precision dates become the first day of the period; `date_precision` is kept.
+    Rows with an empty or duplicate id, a date that does not fit its precision or an unknown
+    event_type are quarantined with their CSV line number.
+    """
+    csv_path = Path(csv_path)
+    label = source_file or csv_path.name
+    source = Source(name=source_name, kind="events_csv", path=label)
+    try:
+        text = _decode(csv_path.read_bytes())
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        return pd.DataFrame(columns=list(EVENTS_OUTPUT_COLUMNS)), [_quarantine(source, label, 1, reason, "")]
+    return _parse_events(text, source_file=label, source_name=source_name, matcher=matcher)
+
+
+# --------------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------------
+
+SUFFIX_KINDS = {".html": "html", ".htm": "html", ".txt": "text", ".md": "text", ".csv": "events_csv"}
+
+
+def _kind_for(path: Path) -> str:
+    if path.suffix.lower() == ".xml":
+        return "atom" if b"<feed" in path.read_bytes()[:2048] else "rss"
+    return SUFFIX_KINDS.get(path.suffix.lower(), "text")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m pipelines.lib.announcements <file-or-text>`: print the extraction as JSON."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print(__doc__.strip().splitlines()[0], file=sys.stderr)
+        print("usage: python -m pipelines.lib.announcements <file-or-text>", file=sys.stderr)
+        return 2
+    path = Path(args[0])
+    if path.is_file():
+        source = Source(name="cli", kind=_kind_for(path), path=path.name)
+        documents, quarantine = read_source(source, path.parent)
+        output: Any = {
+            "documents": [
+                {key: document[key] for key in ("announcement_id", "title", "published_date", "url")}
+                | extract(document["title"], document["body"])
+                for document in documents
+            ],
+            "quarantine": quarantine,
+        }
+    else:
+        title, _, body = args[0].strip().partition("\n")
+        output = extract(title, body)
+    print(json.dumps(output, indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
