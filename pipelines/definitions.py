@@ -1,9 +1,13 @@
-"""The code location: every asset, check, job, schedule and resource found under pipelines/defs."""
+"""The code location: every asset, check, job and schedule found under pipelines/defs."""
 
-from __future__ import annotations
+import warnings
 
 import dagster as dg
 
 from pipelines import defs as defs_package
+from pipelines.defs.resources import build_resources
 
-defs = dg.load_definitions_from_package_module(defs_package)
+with warnings.catch_warnings():
+    # The package loader is marked "preview"; it only collects module-level definitions.
+    warnings.simplefilter("ignore", dg.PreviewWarning)
+    defs = dg.load_definitions_from_package_module(defs_package, resources=build_resources())

@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import time
+from typing import Any
 
 import dagster as dg
 
@@ -21,6 +22,15 @@ def _instance() -> dg.DagsterInstance:
         return dg.DagsterInstance.get()
     except dg.DagsterInvariantViolationError:  # DAGSTER_HOME not set: keep this run in memory
         return dg.DagsterInstance.ephemeral()
+
+
+def _root_cause(error: Any) -> str:
+    """The innermost error message: the one that names the file, table or test at fault."""
+    if error is None:
+        return "unknown error"
+    while error.cause is not None:
+        error = error.cause
+    return " ".join(error.message.split())[:800]
 
 
 def _partition_keys(job: dg.JobDefinition) -> list[str | None]:
@@ -39,11 +49,12 @@ def run(job_name: str = "everything") -> int:
     for partition_key in _partition_keys(job):
         label = f" (partition {partition_key})" if partition_key else ""
         print(f"Materializing every asset of job '{job_name}'{label} ...", flush=True)
-        result = job.execute_in_process(instance=instance, partition_key=partition_key, raise_on_error=False)
+        result = job.execute_in_process(
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            instance=instance, partition_key=partition_key, raise_on_error=False,
+        )
         for event in result.get_step_failure_events():
-            error = event.step_failure_data.error
-            message = error.message.strip().splitlines()[0] if error else "unknown error"
-            problems.append(f"step '{event.step_key}' failed: {message}")
+            problems.append(f"step '{event.step_key}' failed: {_root_cause(event.step_failure_data.error)}")
         for evaluation in result.get_asset_check_evaluations():
             if not evaluation.passed:
                 key = evaluation.asset_check_key

@@ -1,6 +1,5 @@
 """Jobs and schedules: announcements daily, trade and production monthly, everything on demand."""
 
-from __future__ import annotations
 
 import dagster as dg
 
@@ -20,12 +19,12 @@ trade_and_production_job = dg.define_asset_job(
     description="Reload reference, trade and production inputs and rebuild the marts.",
 )
 
-defs = dg.Definitions(
-    jobs=[everything, announcements_job, trade_and_production_job],
-    schedules=[
-        dg.ScheduleDefinition(job=announcements_job, cron_schedule="0 6 * * *",
-                              default_status=dg.DefaultScheduleStatus.RUNNING, execution_timezone="UTC"),
-        dg.ScheduleDefinition(job=trade_and_production_job, cron_schedule="0 7 1 * *",
-                              default_status=dg.DefaultScheduleStatus.RUNNING, execution_timezone="UTC"),
-    ],
+announcements_schedule = dg.ScheduleDefinition(
+    job=announcements_job, cron_schedule="0 6 * * *", execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+
+trade_and_production_schedule = dg.ScheduleDefinition(
+    job=trade_and_production_job, cron_schedule="0 7 1 * *", execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
 )

@@ -1,6 +1,5 @@
 """Ingestion assets: one per raw table, each reading files from the input folder."""
 
-from __future__ import annotations
 
 from pathlib import Path
 

@@ -1,6 +1,5 @@
 """Quality gate (Great Expectations, blocking) and publication of the marts."""
 
-from __future__ import annotations
 
 import json
 

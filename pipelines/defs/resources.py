@@ -1,6 +1,5 @@
 """Resources shared by the assets: where inputs, warehouse and publication live, and dbt."""
 
-from __future__ import annotations
 
 import shutil
 import sys
@@ -40,10 +39,10 @@ def _dbt_executable() -> str:
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
-defs = dg.Definitions(
-    resources={
+def build_resources() -> dict[str, dg.ConfigurableResource]:
+    """The resources every asset and check may ask for."""
+    return {
         "paths": MineralsPaths(),
         "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR),
                               dbt_executable=_dbt_executable()),
     }
-)

@@ -1,6 +1,5 @@
 """dbt models as Dagster assets: staging → intermediate → marts, tests as asset checks."""
 
-from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
@@ -44,9 +43,27 @@ def _warehouse_env(path: str) -> Iterator[None]:
             os.environ["MINERALS_WAREHOUSE"] = previous
 
 
+def _release_adapter_connection() -> None:
+    """Close the DuckDB database that dbt's adapter opened in this process.
+
+    dagster-dbt opens the adapter in-process to count rows; dbt-duckdb keeps that
+    database open in a class-level environment. Left open, it holds the warehouse
+    file and clashes with later connections of another configuration.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+
+
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
             pool=WAREHOUSE_POOL)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: MineralsPaths):
     """Build and test every selected dbt model against the warehouse."""
     with _warehouse_env(str(paths.settings().warehouse)):
-        yield from dbt.cli(["build"], context=context).stream().fetch_row_counts()
+        try:
+            yield from dbt.cli(["build"], context=context).stream().fetch_row_counts()
+        finally:
+            _release_adapter_connection()

@@ -73,6 +73,12 @@ def replace_quarantine(con: duckdb.DuckDBPyConnection, asset: str, rows: pd.Data
 
 
 def read_table(path: Path, schema: str, table: str) -> pd.DataFrame:
-    """Read a whole table from the warehouse (read-only connection)."""
-    with connect(path, read_only=True) as con:
+    """Read a whole table from the warehouse.
+
+    The connection uses the default (read-write) configuration on purpose: within one
+    process DuckDB refuses a second connection to the same file with a different
+    configuration, and dbt's adapter may already hold one. Writers are serialized by
+    the warehouse pool, so a reader here never races a writer.
+    """
+    with connect(path) as con:
         return con.execute(f"select * from {schema}.{table}").df()

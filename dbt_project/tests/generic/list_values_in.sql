@@ -2,5 +2,5 @@
 {% test list_values_in(model, column_name, values) %}
 select *
 from {{ model }}
-where len(list_filter({{ column_name }}, x -> x not in ({{ "'" ~ (values | join("', '")) ~ "'" }}))) > 0
+where len(list_filter({{ column_name }}, lambda x: x not in ({{ "'" ~ (values | join("', '")) ~ "'" }}))) > 0
 {% endtest %}

@@ -1,0 +1,173 @@
+"""Reader for UN Comtrade API v1 responses saved as JSON (``{"elapsedTime", "count", "data", "error"}``).
+
+Only total rows are kept: second partner World (``partner2Code`` 0), all customs procedures
+(``customsCode`` "C00") and all modes of transport (``motCode`` 0); the other rows are
+breakdowns of those totals and are counted in ``rows_filtered``. The partner World row is kept
+as ``XWD`` (a control total). ``value_usd`` is ``primaryValue``; ``quantity_t`` is ``netWgt``
+(kg) / 1000. ``source_line`` is the 1-based index of the record in ``data`` (0 for a whole-file
+problem such as invalid JSON or an API error).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipelines.lib.countries import CountryMatcher
+from pipelines.lib.frames import FLOW_SCHEMA, QuarantineLog, source_path, typed_frame
+
+SOURCE = "comtrade"
+VINTAGE = "UN Comtrade API v1"
+
+CLASSIFICATIONS: dict[str, str] = {
+    "H0": "HS1992",
+    "H1": "HS1996",
+    "H2": "HS2002",
+    "H3": "HS2007",
+    "H4": "HS2012",
+    "H5": "HS2017",
+    "H6": "HS2022",
+}
+_REPORTED_BY = {"M": "importer", "X": "exporter"}
+_HS_CODE = re.compile(r"^\d{2}(?:\d{2}){0,2}$")
+_YEAR_FILE = re.compile(r"^\d{4}\.json$")
+
+
+def comtrade_files(directory: str | Path) -> list[Path]:
+    """Response files (``<year>.json``) under ``directory``, skipping manifests and metadata."""
+    return sorted(p for p in Path(directory).rglob("*.json") if _YEAR_FILE.match(p.name))
+
+
+def _number(value: Any) -> float | None:
+    """A finite float from a JSON number; ``None`` for null; raises ValueError otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{value!r} is not a number")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not finite")
+    return number
+
+
+def _is_total(record: dict[str, Any]) -> bool:
+    return (
+        record.get("partner2Code") == 0
+        and str(record.get("customsCode", "")).strip() == "C00"
+        and record.get("motCode") == 0
+    )
+
+
+def read_comtrade(
+    files: Iterable[str | Path],
+    matcher: CountryMatcher,
+    root: str | Path | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Read Comtrade JSON responses into canonical flows.
+
+    A file that is not valid JSON, lacks a ``data`` list or has ``error`` set is quarantined as a
+    whole; the other files still flow. Unknown reporter / partner codes, unknown classifications,
+    unknown flow codes and non-numeric or negative values quarantine the record.
+    """
+    log = QuarantineLog(SOURCE)
+    rows: list[dict[str, Any]] = []
+    stats: dict[str, Any] = {"files_read": 0, "files_quarantined": 0, "rows_read": 0, "rows_filtered": 0}
+
+    for path in files:
+        path = Path(path)
+        rel = source_path(path, root)
+        stats["files_read"] += 1
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        try:
+            payload = json.loads(text)
+        except json.JSONDecodeError as error:
+            log.add(rel, 0, f"invalid JSON: {error.msg} at line {error.lineno}", text, kind="invalid JSON")
+            stats["files_quarantined"] += 1
+            continue
+        if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
+            log.add(rel, 0, "response has no 'data' list", text, kind="no data list")
+            stats["files_quarantined"] += 1
+            continue
+        if payload.get("error"):
+            log.add(rel, 0, f"API returned an error: {payload['error']}", text, kind="API error")
+            stats["files_quarantined"] += 1
+            continue
+
+        for index, record in enumerate(payload["data"], start=1):
+            stats["rows_read"] += 1
+            raw = json.dumps(record, ensure_ascii=False)
+            if not isinstance(record, dict):
+                log.add(rel, index, "record is not a JSON object", raw, kind="not an object")
+                continue
+            if not _is_total(record):
+                stats["rows_filtered"] += 1
+                continue
+            flow = record.get("flowCode")
+            reported_by = _REPORTED_BY.get(flow)
+            if reported_by is None:
+                log.add(rel, index, f"unknown flowCode {flow!r}", raw, kind="unknown flowCode")
+                continue
+            hs_version = CLASSIFICATIONS.get(record.get("classificationCode"))
+            if hs_version is None:
+                reason = f"unknown classificationCode {record.get('classificationCode')!r}"
+                log.add(rel, index, reason, raw, kind="unknown classificationCode")
+                continue
+            hs_code = str(record.get("cmdCode", "")).strip()
+            if not _HS_CODE.match(hs_code):
+                log.add(rel, index, f"cmdCode {hs_code!r} is not an HS code", raw, kind="bad cmdCode")
+                continue
+            year = record.get("refYear")
+            if isinstance(year, bool) or not isinstance(year, int):
+                log.add(rel, index, f"refYear {year!r} is not a year", raw, kind="bad refYear")
+                continue
+            reporter = matcher.from_trade_code(record.get("reporterCode"))
+            if reporter is None:
+                reason = (
+                    f"unknown reporter code {record.get('reporterCode')!r} ({record.get('reporterDesc')!r})"
+                )
+                log.add(rel, index, reason, raw, kind="unknown reporter code")
+                continue
+            partner = matcher.from_trade_code(record.get("partnerCode"))
+            if partner is None:
+                reason = f"unknown partner code {record.get('partnerCode')!r} ({record.get('partnerDesc')!r})"
+                log.add(rel, index, reason, raw, kind="unknown partner code")
+                continue
+            try:
+                value = _number(record.get("primaryValue"))
+                net_weight = _number(record.get("netWgt"))
+            except ValueError as error:
+                log.add(rel, index, f"non-numeric value or weight: {error}", raw, kind="non-numeric value")
+                continue
+            if (value is not None and value < 0) or (net_weight is not None and net_weight < 0):
+                log.add(rel, index, "negative primaryValue or netWgt", raw, kind="negative value")
+                continue
+            exporter, importer = (partner, reporter) if flow == "M" else (reporter, partner)
+            rows.append(
+                {
+                    "source": SOURCE,
+                    "source_vintage": VINTAGE,
+                    "reported_by": reported_by,
+                    "year": year,
+                    "hs_version": hs_version,
+                    "hs_code": hs_code,
+                    "exporter_iso3": exporter,
+                    "importer_iso3": importer,
+                    "value_usd": math.nan if value is None else value,
+                    "quantity_t": math.nan if net_weight is None else net_weight / 1000.0,
+                    "source_file": rel,
+                    "source_line": index,
+                }
+            )
+
+    flows = typed_frame(rows, FLOW_SCHEMA)
+    stats["rows_kept"] = len(flows)
+    stats["cells_without_quantity"] = int(flows["quantity_t"].isna().sum())
+    stats["rows_quarantined"] = len(log)
+    stats["quarantine_reasons"] = log.reasons()
+    return flows, log.frame(), stats

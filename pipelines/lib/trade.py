@@ -1,0 +1,148 @@
+"""Trade readers in one place: canonical flow / quarantine schemas and a reader for a whole
+``trade/`` input folder.
+
+Folder layout read by `read_all` (each part optional):
+
+* ``trademap/<HS code> <label>/*.txt`` -- ITC Trade Map quantity exports (`read_trademap`);
+* ``baci_extract/baci_<year>.csv.gz`` -- reconciled BACI value extracts (`read_baci_extract`);
+* ``comtrade/**/<year>.json`` -- UN Comtrade API v1 responses (`read_comtrade`);
+* ``baci/BACI_HS<yy>_Y<year>_V<version>.csv[.gz]`` with ``country_codes_V<version>.csv`` --
+  native CEPII BACI releases (`read_baci_release`), filtered to the HS6 codes of
+  ``hs_mineral_map.csv`` unless ``hs6`` is given.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipelines.lib.baci import (
+    baci_extract_files,
+    read_baci_country_codes,
+    read_baci_extract,
+    read_baci_release,
+)
+from pipelines.lib.comtrade import comtrade_files, read_comtrade
+from pipelines.lib.countries import CountryMatcher
+from pipelines.lib.frames import (
+    FLOW_COLUMNS,
+    FLOW_SCHEMA,
+    QUARANTINE_COLUMNS,
+    QUARANTINE_SCHEMA,
+    typed_frame,
+)
+from pipelines.lib.settings import REFERENCE_DIR
+from pipelines.lib.trademap import read_trademap, trademap_files
+
+__all__ = [
+    "FLOW_COLUMNS",
+    "FLOW_SCHEMA",
+    "QUARANTINE_COLUMNS",
+    "QUARANTINE_SCHEMA",
+    "baci_extract_files",
+    "baci_release_files",
+    "comtrade_files",
+    "empty_flows",
+    "empty_quarantine",
+    "mineral_hs6_codes",
+    "read_all",
+    "read_baci_country_codes",
+    "read_baci_extract",
+    "read_baci_release",
+    "read_comtrade",
+    "read_trademap",
+    "trademap_files",
+]
+
+HS_MINERAL_MAP = REFERENCE_DIR / "hs_mineral_map.csv"
+DEFAULT_BACI_COUNTRY_CODES = REFERENCE_DIR / "baci_country_codes_V202601.csv"
+_RELEASE_FILE = re.compile(r"^BACI_HS\d{2}_Y\d{4}_V(?P<version>\w+?)\.csv(?:\.gz)?$")
+
+
+def empty_flows() -> pd.DataFrame:
+    """A flows frame with no rows and the canonical columns and dtypes."""
+    return typed_frame([], FLOW_SCHEMA)
+
+
+def empty_quarantine() -> pd.DataFrame:
+    """A quarantine frame with no rows and the canonical columns and dtypes."""
+    return typed_frame([], QUARANTINE_SCHEMA)
+
+
+def mineral_hs6_codes(path: str | Path = HS_MINERAL_MAP) -> list[str]:
+    """Six-digit HS codes listed in ``hs_mineral_map.csv``."""
+    with Path(path).open(encoding="utf-8", newline="") as handle:
+        codes = {row["hs6"].strip() for row in csv.DictReader(handle)}
+    return sorted(code for code in codes if code.isdigit() and len(code) == 6)
+
+
+def baci_release_files(directory: str | Path) -> list[tuple[Path, Path]]:
+    """``(release file, country codes file)`` pairs in ``directory``.
+
+    The codes file of the same version (``country_codes_V<version>.csv``) is preferred, then the
+    only codes file present, then ``data/reference/baci_country_codes_V202601.csv``."""
+    directory = Path(directory)
+    codes_files = sorted(directory.glob("country_codes_V*.csv"))
+    pairs = []
+    for path in sorted(directory.iterdir()):
+        match = _RELEASE_FILE.match(path.name)
+        if match is None:
+            continue
+        same_version = directory / f"country_codes_V{match['version']}.csv"
+        if same_version.exists():
+            codes = same_version
+        elif len(codes_files) == 1:
+            codes = codes_files[0]
+        else:
+            codes = DEFAULT_BACI_COUNTRY_CODES
+        pairs.append((path, codes))
+    return pairs
+
+
+def read_all(
+    trade_dir: str | Path,
+    matcher: CountryMatcher,
+    root: str | Path | None = None,
+    *,
+    hs6: Iterable[str] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> tuple[list[pd.DataFrame], list[pd.DataFrame], dict[str, Any]]:
+    """Read every trade source present under ``trade_dir``.
+
+    Returns the flow frames and quarantine frames (one per source or release file, empty ones
+    left out) and ``stats`` keyed by source (BACI releases by file name). ``root`` is the folder
+    ``source_file`` is relative to (default: ``trade_dir``)."""
+    trade_dir = Path(trade_dir)
+    root = trade_dir if root is None else Path(root)
+    say = log or (lambda message: None)
+    flows: list[pd.DataFrame] = []
+    quarantined: list[pd.DataFrame] = []
+    stats: dict[str, Any] = {}
+
+    def keep(name: str, result: tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]) -> None:
+        rows, quarantine, reader_stats = result
+        if len(rows):
+            flows.append(rows)
+        if len(quarantine):
+            quarantined.append(quarantine)
+        stats[name] = reader_stats
+        say(f"{name}: {len(rows)} rows kept, {len(quarantine)} quarantined")
+
+    if (trade_dir / "trademap").is_dir() and trademap_files(trade_dir / "trademap"):
+        keep("trademap", read_trademap(trade_dir / "trademap", matcher, root))
+    if (trade_dir / "baci_extract").is_dir() and (files := baci_extract_files(trade_dir / "baci_extract")):
+        keep("baci_extract", read_baci_extract(files, matcher, root))
+    if (trade_dir / "comtrade").is_dir() and (files := comtrade_files(trade_dir / "comtrade")):
+        keep("comtrade", read_comtrade(files, matcher, root))
+    if (trade_dir / "baci").is_dir():
+        codes = sorted(set(hs6)) if hs6 is not None else mineral_hs6_codes()
+        for release, country_codes in baci_release_files(trade_dir / "baci"):
+            say(f"reading {release.name} for {len(codes)} HS6 codes")
+            result = read_baci_release(release, country_codes, root, hs6=codes, matcher=matcher)
+            keep(f"baci/{release.name}", result)
+    return flows, quarantined, stats

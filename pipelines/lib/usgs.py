@@ -1,0 +1,266 @@
+"""Reader for the USGS Mineral Commodity Summaries data release (``MCS<year>_Commodities_Data.csv``).
+
+Only the world sections (``Section`` starting with "World") are read: production, reserves and
+capacity by country, including the "World total" (``XWD``) and "Other countries" (``XOT``) rows.
+The file is Windows-1252 encoded. Values are text: numbers with thousands separators, or USGS
+markers that are kept in ``value_raw`` and classified in ``value_flag``:
+
+====== ===============================================================
+flag   meaning (``value``)
+====== ===============================================================
+NULL   a number (the number)
+W      withheld to avoid disclosing company proprietary data (NaN)
+NA     not available, or an empty cell (NaN)
+ZERO   "—", zero (0.0)
+BOUND  ">50", "<1" (NaN; the bound stays in ``value_raw``)
+RANGE  "330 - 390" (NaN)
+TEXT   anything else: "Large", "XX" (not applicable), "s" (NaN)
+====== ===============================================================
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipelines.lib.countries import CountryMatcher, normalise_name
+from pipelines.lib.frames import QuarantineLog, source_path, typed_frame
+from pipelines.lib.settings import REFERENCE_DIR
+
+SOURCE = "usgs_mcs"
+COMMODITY_MAP = REFERENCE_DIR / "usgs_commodity_map.csv"
+
+USGS_SCHEMA: dict[str, str] = {
+    "edition": "string",
+    "chapter": "string",
+    "commodity": "string",
+    "section": "string",
+    "country_name": "string",
+    "iso3": "string",
+    "statistic": "string",
+    "statistics_detail": "string",
+    "mineral": "string",
+    "stage": "string",
+    "unit": "string",
+    "to_tonnes": "float64",
+    "year": "int64",
+    "value": "float64",
+    "value_t": "float64",
+    "value_raw": "string",
+    "value_flag": "string",
+    "is_estimate": "bool",
+    "notes": "string",
+    "source_file": "string",
+    "source_line": "int64",
+}
+USGS_COLUMNS: list[str] = list(USGS_SCHEMA)
+
+EXPECTED_HEADER = [
+    "MCS chapter",
+    "Section",
+    "Commodity",
+    "Country",
+    "Statistics",
+    "Statistics_detail",
+    "Unit",
+    "Year",
+    "Value",
+    "Notes",
+    "Is critical mineral 2025",
+    "Other notes",
+]
+STATISTICS = {"production", "reserves", "capacity"}
+
+# Factor from the file's unit to metric tons; units without one (carats, volumes) get None.
+TONNES_PER_UNIT: dict[str, float] = {
+    "metric tons": 1.0,
+    "tons": 1.0,  # MCS uses "tons" for metric tons throughout
+    "thousand metric tons": 1e3,
+    "thousand metric dry tons": 1e3,
+    "million metric tons": 1e6,
+    "kilograms": 1e-3,
+}
+
+_EDITION = re.compile(r"mcs[_ ]?(?P<year>\d{4})", re.IGNORECASE)
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_NUMERIC = re.compile(rf"^(?:{_NUMBER})$")
+_BOUND = re.compile(rf"^[<>]\s*=?\s*(?:{_NUMBER})$")
+_RANGE = re.compile(rf"^(?:{_NUMBER})\s*[-–—]\s*(?:{_NUMBER})$")
+_DASHES = {"—", "–", "-", "--"}
+_ESTIMATED = re.compile(r"\bestimated\b", re.IGNORECASE)
+
+
+def parse_value(text: str) -> tuple[float, str | None]:
+    """``(value, flag)`` for a USGS value cell; see the module docstring for the flags."""
+    cleaned = text.strip()
+    if _NUMERIC.match(cleaned):
+        return float(cleaned.replace(",", "")), None
+    if cleaned in _DASHES:
+        return 0.0, "ZERO"
+    if cleaned == "W":
+        return math.nan, "W"
+    if cleaned in {"", "NA"}:
+        return math.nan, "NA"
+    if _BOUND.match(cleaned):
+        return math.nan, "BOUND"
+    if _RANGE.match(cleaned):
+        return math.nan, "RANGE"
+    return math.nan, "TEXT"
+
+
+def tonnes_factor(unit: str) -> float | None:
+    """Factor converting the unit to metric tons, ``None`` when it is not a mass unit."""
+    return TONNES_PER_UNIT.get(" ".join(unit.split()).casefold())
+
+
+class CommodityMap:
+    """Mineral and value-chain stage of a USGS commodity / statistics detail.
+
+    Rows of ``usgs_commodity_map.csv`` match on the commodity (case-insensitive) and on the start
+    of ``Statistics_detail`` (an empty ``detail_prefix`` matches any detail); the longest prefix
+    wins."""
+
+    def __init__(self, rows: list[dict[str, str]]) -> None:
+        self._rules: dict[str, list[tuple[str, str, str | None]]] = {}
+        for row in rows:
+            stage = row["stage"].strip() or None
+            if stage not in {None, "mining", "processing"}:
+                raise ValueError(f"usgs commodity map: unknown stage {stage!r} for {row['commodity']!r}")
+            rule = (normalise_name(row["detail_prefix"]), row["mineral"].strip(), stage)
+            self._rules.setdefault(normalise_name(row["commodity"]), []).append(rule)
+        for rules in self._rules.values():
+            rules.sort(key=lambda rule: -len(rule[0]))
+
+    @classmethod
+    def from_csv(cls, path: str | Path = COMMODITY_MAP) -> CommodityMap:
+        """Load the map from a CSV with columns commodity,detail_prefix,mineral,stage,note."""
+        with Path(path).open(encoding="utf-8", newline="") as handle:
+            return cls(list(csv.DictReader(handle)))
+
+    def lookup(self, commodity: str, detail: str) -> tuple[str | None, str | None]:
+        """``(mineral, stage)``, or ``(None, None)`` for commodities outside the map."""
+        detail_key = normalise_name(detail)
+        for prefix, mineral, stage in self._rules.get(normalise_name(commodity), []):
+            if detail_key.startswith(prefix):
+                return mineral, stage
+        return None, None
+
+
+def read_usgs_mcs(
+    csv_path: str | Path,
+    matcher: CountryMatcher,
+    root: str | Path | None = None,
+    *,
+    commodity_map: CommodityMap | None = None,
+    encoding: str = "cp1252",
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Read the world sections of an MCS data release.
+
+    One output row per input row. Rows whose country name does not resolve, whose statistic is not
+    production / reserves / capacity, whose year is not an integer or whose field count differs
+    from the header are quarantined. ``source_line`` is the physical line where the record starts.
+    """
+    csv_path = Path(csv_path)
+    rel = source_path(csv_path, root)
+    commodity_map = commodity_map or CommodityMap.from_csv()
+    edition_match = _EDITION.search(csv_path.name)
+    edition = f"MCS {edition_match['year']}" if edition_match else "MCS"
+    log = QuarantineLog(SOURCE)
+    rows: list[dict[str, Any]] = []
+    flags: dict[str, int] = {}
+    stats: dict[str, Any] = {
+        "rows_read": 0,
+        "rows_world": 0,
+        "rows_unmapped_commodity": 0,
+        "rows_without_tonnes": 0,
+    }
+
+    text = csv_path.read_bytes().decode(encoding)
+    physical = text.split("\n")  # physical lines; the reader gets them one by one so line_num counts them
+    reader = csv.reader(line + "\n" for line in physical)
+    header = next(reader, None)
+    if header is None or [h.lstrip("\ufeff").strip() for h in header] != EXPECTED_HEADER:
+        shown = ",".join(header or [])
+        log.add(rel, 1, f"unexpected header {shown!r}", shown, kind="unexpected header")
+        return _finish(rows, log, stats, flags)
+
+    start = reader.line_num + 1
+    for fields in reader:
+        line, start = start, reader.line_num + 1
+        if not fields:
+            continue
+        stats["rows_read"] += 1
+        record = "\n".join(physical[line - 1 : reader.line_num]).rstrip("\r")
+        if len(fields) != len(EXPECTED_HEADER):
+            reason = f"row has {len(fields)} fields, header has {len(EXPECTED_HEADER)}"
+            if fields[1:2] and fields[1].startswith("World"):
+                log.add(rel, line, reason, record, kind="wrong field count")
+            continue
+        row = dict(zip(EXPECTED_HEADER, fields, strict=True))
+        section = row["Section"].strip()
+        if not section.startswith("World"):
+            continue
+        stats["rows_world"] += 1
+        country = row["Country"].strip()
+        iso3 = matcher.match(country)
+        if iso3 is None:
+            log.add(rel, line, f"unknown country name {country!r}", record, kind="unknown country name")
+            continue
+        statistic = row["Statistics"].strip().casefold()
+        if statistic not in STATISTICS:
+            reason = f"statistic {row['Statistics']!r} is not production, reserves or capacity"
+            log.add(rel, line, reason, record, kind="unknown statistic")
+            continue
+        try:
+            year = int(row["Year"].strip())
+        except ValueError:
+            log.add(rel, line, f"year {row['Year']!r} is not an integer", record, kind="bad year")
+            continue
+        value, flag = parse_value(row["Value"])
+        flags[flag or "NUMBER"] = flags.get(flag or "NUMBER", 0) + 1
+        factor = tonnes_factor(row["Unit"])
+        mineral, stage = commodity_map.lookup(row["Commodity"], row["Statistics_detail"])
+        stats["rows_unmapped_commodity"] += int(mineral is None)
+        stats["rows_without_tonnes"] += int(factor is None)
+        rows.append(
+            {
+                "edition": edition,
+                "chapter": row["MCS chapter"].strip(),
+                "commodity": row["Commodity"].strip(),
+                "section": section,
+                "country_name": row["Country"],
+                "iso3": iso3,
+                "statistic": statistic,
+                "statistics_detail": row["Statistics_detail"].strip(),
+                "mineral": mineral,
+                "stage": stage,
+                "unit": row["Unit"],
+                "to_tonnes": math.nan if factor is None else factor,
+                "year": year,
+                "value": value,
+                "value_t": value * factor if factor is not None else math.nan,
+                "value_raw": row["Value"],
+                "value_flag": flag,
+                "is_estimate": bool(_ESTIMATED.search(row["Notes"])),
+                "notes": row["Notes"],
+                "source_file": rel,
+                "source_line": line,
+            }
+        )
+    return _finish(rows, log, stats, flags)
+
+
+def _finish(
+    rows: list[dict[str, Any]], log: QuarantineLog, stats: dict[str, Any], flags: dict[str, int]
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    frame = typed_frame(rows, USGS_SCHEMA)
+    stats["rows_kept"] = len(frame)
+    stats["rows_quarantined"] = len(log)
+    stats["value_flags"] = dict(sorted(flags.items()))
+    stats["quarantine_reasons"] = log.reasons()
+    return frame, log.frame(), stats

@@ -1,0 +1,285 @@
+"""USGS MCS data release reader on real lines (Windows-1252 bytes kept as in the release)."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipelines.lib.countries import CountryMatcher
+from pipelines.lib.frames import QUARANTINE_COLUMNS
+from pipelines.lib.settings import REFERENCE_DIR
+from pipelines.lib.usgs import (
+    USGS_COLUMNS,
+    CommodityMap,
+    parse_value,
+    read_usgs_mcs,
+    tonnes_factor,
+)
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "readers"
+SAMPLE = FIXTURES / "usgs_mcs2026_sample.csv"
+HEADER = (
+    "MCS chapter,Section,Commodity,Country,Statistics,Statistics_detail,Unit,Year,Value,Notes,"
+    "Is critical mineral 2025,Other notes\r\n"
+)
+
+
+@pytest.fixture(scope="module")
+def matcher() -> CountryMatcher:
+    return CountryMatcher.from_reference()
+
+
+@pytest.fixture(scope="module")
+def result(matcher: CountryMatcher) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    return read_usgs_mcs(SAMPLE, matcher, FIXTURES)
+
+
+def one(rows: pd.DataFrame, **where: object) -> pd.Series:
+    mask = pd.Series(True, index=rows.index)
+    for column, value in where.items():
+        mask &= rows[column] == value
+    assert mask.sum() == 1, f"{mask.sum()} rows match {where}"
+    return rows[mask].iloc[0]
+
+
+def test_fixture_is_windows_1252() -> None:
+    raw = SAMPLE.read_bytes()
+    assert b"C\xf4te d\x92Ivoire" in raw  # ô and the curly apostrophe in cp1252
+    assert b",\x97," in raw  # em dash marker
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+
+
+def test_columns_and_world_sections_only(result: tuple[pd.DataFrame, pd.DataFrame, dict]) -> None:
+    rows, quarantine, stats = result
+    assert list(rows.columns) == USGS_COLUMNS
+    assert list(quarantine.columns) == QUARANTINE_COLUMNS and quarantine.empty
+    assert rows["section"].str.startswith("World").all()
+    assert stats["rows_read"] == 13 and stats["rows_world"] == 12 and stats["rows_kept"] == 12
+    assert set(rows["edition"]) == {"MCS 2026"}
+    assert rows["year"].dtype == "int64" and rows["is_estimate"].dtype == "bool"
+
+
+def test_cobalt_drc_2024(result: tuple[pd.DataFrame, pd.DataFrame, dict]) -> None:
+    rows, _, _ = result
+    row = one(rows, commodity="Cobalt", iso3="COD", year=2024)
+    assert row.country_name == "Congo (Kinshasa)"
+    assert row.statistic == "production" and row.statistics_detail == "Mine production"
+    assert (row.mineral, row.stage) == ("cobalt", "mining")
+    assert row.unit == "metric tons" and row.to_tonnes == 1.0
+    assert row.value_raw == "226,000" and row.value == 226000.0 and row.value_t == 226000.0
+    assert pd.isna(row.value_flag)
+    assert bool(row.is_estimate) and row.notes == "Estimated."
+    assert row.chapter == "COBALT" and row.section == "World Mine Production and Reserves"
+    assert row.source_file == "usgs_mcs2026_sample.csv" and row.source_line == 2
+
+
+def test_aggregate_rows(result: tuple[pd.DataFrame, pd.DataFrame, dict]) -> None:
+    rows, _, _ = result
+    world = one(rows, commodity="Cobalt", country_name="World total")
+    assert (
+        world.iso3 == "XWD"
+        and world.value == 302000.0
+        and world.statistics_detail == "Mine production: rounded"
+    )
+    other = one(rows, commodity="Cobalt", country_name="Other countries")
+    assert other.iso3 == "XOT" and other.value == 7780.0
+
+
+def test_markers(result: tuple[pd.DataFrame, pd.DataFrame, dict]) -> None:
+    rows, _, stats = result
+    withheld = one(rows, commodity="Antimony", iso3="USA")
+    assert withheld.value_flag == "W" and math.isnan(withheld.value) and math.isnan(withheld.value_t)
+    assert not withheld.is_estimate
+    missing = one(rows, commodity="Antimony", iso3="GTM")
+    assert missing.value_flag == "NA" and missing.value_raw == "NA" and missing.statistic == "reserves"
+    zero = one(rows, commodity="Abrasives (Manufactured)", iso3="MEX")
+    assert zero.value_flag == "ZERO" and zero.value == 0.0 and zero.value_raw == "\u2014"
+    assert zero.statistic == "capacity" and pd.isna(zero.mineral) and pd.isna(zero.stage)
+    bound = one(rows, commodity="Antimony", iso3="XWD")
+    assert bound.value_flag == "BOUND" and bound.value_raw == ">2,000,000" and math.isnan(bound.value)
+    span = one(rows, commodity="Iron And Steel Slag")
+    assert span.value_flag == "RANGE" and span.value_raw == "330 - 390" and span.to_tonnes == 1e6
+    text = one(rows, commodity="Bromine")
+    assert text.value_flag == "TEXT" and text.value_raw == "Large"
+    assert stats["value_flags"] == {
+        "BOUND": 1,
+        "NA": 1,
+        "NUMBER": 6,
+        "RANGE": 1,
+        "TEXT": 1,
+        "W": 1,
+        "ZERO": 1,
+    }
+
+
+def test_units_and_commodity_map(result: tuple[pd.DataFrame, pd.DataFrame, dict]) -> None:
+    rows, _, _ = result
+    bauxite = one(rows, commodity="Bauxite", iso3="GIN")
+    assert (bauxite.mineral, bauxite.stage) == ("aluminum", "mining")
+    assert bauxite.unit == "thousand metric dry tons" and bauxite.value_t == 142_000_000.0
+    gallium = one(rows, commodity="Gallium", iso3="CHN")
+    assert (gallium.mineral, gallium.stage) == ("gallium", "processing")
+    assert gallium.value == 839000.0 and gallium.value_t == pytest.approx(839.0)  # kilograms
+    ivory = one(rows, commodity="Manganese")
+    assert ivory.iso3 == "CIV" and ivory.country_name == "C\u00f4te d\u2019Ivoire"
+    assert ivory.value_t == 340_000.0
+
+
+def write_release(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "usgs_mcs2026_commodities_data.csv"
+    path.write_bytes((HEADER + body).encode("cp1252"))
+    return path
+
+
+def test_quarantine_and_multiline_records(tmp_path: Path, matcher: CountryMatcher) -> None:
+    world = "TIN,World Mine Production and Reserves,Tin,"
+    mine = "Production,Mine production,metric tons"
+    lines = [
+        world + f'Burma,{mine},2024,"30,000","Estimated. -- Includes\r\nWa State.",Yes,',  # lines 2-3
+        world + f"Atlantis,{mine},2024,5,,Yes,",
+        world + f"Laos,{mine},2024e,5,,Yes,",
+        world + "Laos,Shipments,Mine production,metric tons,2024,5,,Yes,",
+        world + f"Laos,{mine},2024,5,,Yes",  # one field short
+        "TIN,Salient Statistics\u2014United States,Tin,Atlantis,Production,Mine,metric tons,2024,5,,Yes,",
+        world + f'"Korea, North",{mine},2025,<1,,Yes,',
+    ]
+    body = "".join(line + "\r\n" for line in lines)
+    rows, quarantine, stats = read_usgs_mcs(write_release(tmp_path, body), matcher, tmp_path)
+    burma = one(rows, iso3="MMR")
+    assert (
+        burma.source_line == 2 and burma.notes == "Estimated. -- Includes\r\nWa State." and burma.is_estimate
+    )
+    assert burma.value == 30000.0 and (burma.mineral, burma.stage) == ("tin", "mining")
+    assert one(rows, iso3="PRK").source_line == 9  # the line numbers count the embedded line break
+    assert one(rows, iso3="PRK").value_flag == "BOUND"
+    assert quarantine[["source_line", "reason"]].values.tolist() == [
+        [4, "unknown country name 'Atlantis'"],
+        [5, "year '2024e' is not an integer"],
+        [6, "statistic 'Shipments' is not production, reserves or capacity"],
+        [7, "row has 11 fields, header has 12"],
+    ]
+    assert quarantine["record"].iloc[0].startswith("TIN,World Mine Production and Reserves,Tin,Atlantis,")
+    assert stats["rows_quarantined"] == 4 and stats["rows_kept"] == 2
+
+
+def test_unexpected_header(tmp_path: Path, matcher: CountryMatcher) -> None:
+    path = tmp_path / "usgs.csv"
+    path.write_bytes(b"Commodity,Country,Value\r\nTin,Burma,5\r\n")
+    rows, quarantine, _ = read_usgs_mcs(path, matcher, tmp_path)
+    assert rows.empty and quarantine["source_line"].tolist() == [1]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "flag"),
+    [
+        ("226,000", 226000.0, None),
+        ("6,000,000", 6e6, None),
+        ("0.5", 0.5, None),
+        ("34000", 34000.0, None),
+        ("W", math.nan, "W"),
+        ("NA", math.nan, "NA"),
+        ("", math.nan, "NA"),
+        ("\u2014", 0.0, "ZERO"),
+        (">50", math.nan, "BOUND"),
+        ("<1", math.nan, "BOUND"),
+        ("<200,000", math.nan, "BOUND"),
+        ("330 - 390", math.nan, "RANGE"),
+        ("10,000 - 15,000", math.nan, "RANGE"),
+        ("Large", math.nan, "TEXT"),
+        ("XX", math.nan, "TEXT"),
+        ("s", math.nan, "TEXT"),
+        ("22,00", math.nan, "TEXT"),
+    ],
+)
+def test_parse_value(text: str, value: float, flag: str | None) -> None:
+    parsed, parsed_flag = parse_value(text)
+    assert parsed_flag == flag
+    assert (math.isnan(parsed) and math.isnan(value)) or parsed == value
+
+
+@pytest.mark.parametrize(
+    ("unit", "factor"),
+    [
+        ("metric tons", 1.0),
+        ("thousand metric tons", 1e3),
+        ("kilograms", 1e-3),
+        ("thousand metric dry tons", 1e3),
+        ("million metric tons", 1e6),
+        ("tons", 1.0),
+        (" thousands of carats", None),
+        ("million carats", None),
+        ("million cubic meters", None),
+        ("million liters", None),
+    ],
+)
+def test_tonnes_factor(unit: str, factor: float | None) -> None:
+    assert tonnes_factor(unit) == factor
+
+
+def test_commodity_map_prefixes() -> None:
+    commodities = CommodityMap.from_csv()
+    assert commodities.lookup("Copper", "Mine production: rounded") == ("copper", "mining")
+    assert commodities.lookup("Copper", "Refinery production") == ("copper", "processing")
+    assert commodities.lookup("Copper", "Reserves") == ("copper", "mining")
+    assert commodities.lookup("Alumina", "Alumina, refinery production") == ("aluminum", "processing")
+    assert commodities.lookup("Titanium Sponge Metal", "Titanium sponge metal production") == (
+        "titanium",
+        "processing",
+    )
+    assert commodities.lookup("Graphite (Natural)", "Mine production") == ("graphite", "mining")
+    assert commodities.lookup("Scandium", "Australia\u2019s reserves (accessible)") == ("scandium", "mining")
+    assert commodities.lookup("Gold", "Mine production") == (None, None)
+
+
+def test_commodity_map_minerals_use_project_names() -> None:
+    def column(path: Path, name: str) -> set[str]:
+        with path.open(encoding="utf-8", newline="") as handle:
+            return {row[name] for row in csv.DictReader(handle)}
+
+    minerals = column(REFERENCE_DIR / "usgs_commodity_map.csv", "mineral")
+    known = column(REFERENCE_DIR / "hs_mineral_map.csv", "mineral") | column(
+        REFERENCE_DIR / "critical_mineral_lists.csv", "mineral"
+    )
+    assert minerals <= known
+    assert all(mineral == mineral.lower() for mineral in minerals)
+    required = {
+        "lithium",
+        "cobalt",
+        "nickel",
+        "manganese",
+        "graphite",
+        "rare earths",
+        "gallium",
+        "germanium",
+        "antimony",
+        "tungsten",
+        "copper",
+        "platinum group metals",
+        "tin",
+        "tantalum",
+        "niobium",
+        "vanadium",
+        "titanium",
+        "aluminum",
+        "silicon",
+        "zinc",
+        "tellurium",
+        "indium",
+        "bismuth",
+        "magnesium",
+        "beryllium",
+        "chromium",
+        "fluorspar",
+        "barite",
+        "phosphate",
+        "potash",
+        "zirconium",
+        "hafnium",
+        "silver",
+    }
+    assert required <= minerals
