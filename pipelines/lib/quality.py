@@ -112,7 +112,7 @@ def suite_for(table: str, known_codes: list[str]) -> list[gxe.Expectation]:
                        "every flow needs its source, year, product, both countries and its origin file"),
             *_iso3(["exporter_iso3", "importer_iso3"], known_codes),
             _years(),
-            _why(gxe.ExpectColumnValuesToMatchRegex(column="hs_code", regex=r"^\d{4}(\d{2})?$"),
+            _why(gxe.ExpectColumnValuesToMatchRegex(column="hs_code", regex=r"^\d{4}(?:\d{2})?$"),
                  "HS codes are 4- or 6-digit strings with leading zeros kept"),
             _why(gxe.ExpectColumnValuesToBeBetween(column="value_usd", min_value=0, max_value=1e13),
                  "a trade value is never negative, and no bilateral mineral flow reaches 10 trillion USD"),
@@ -180,7 +180,7 @@ def suite_for(table: str, known_codes: list[str]) -> list[gxe.Expectation]:
         return [
             _non_empty(table),
             *_not_null(["hs6", "hs_code", "mineral", "stage"], "each code maps to a mineral and a stage"),
-            _why(gxe.ExpectColumnValuesToMatchRegex(column="hs_code", regex=r"^\d{4}(\d{2})?$"),
+            _why(gxe.ExpectColumnValuesToMatchRegex(column="hs_code", regex=r"^\d{4}(?:\d{2})?$"),
                  "HS codes are 4- or 6-digit strings with leading zeros kept"),
             _why(gxe.ExpectColumnValuesToBeInSet(column="stage", value_set=STAGES), "stages come from one vocabulary"),
         ]

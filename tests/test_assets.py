@@ -1,0 +1,79 @@
+"""Ingestion assets materialized against a DuckDB file in tmp_path."""
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.defs.ingest import announcements, diplomacy_events, reference_tables, trade_flows, usgs_production
+from pipelines.defs.resources import MineralsPaths
+
+
+@pytest.fixture
+def paths(tmp_path, fixture_inputs):
+    return MineralsPaths(input_dir=str(fixture_inputs), warehouse=str(tmp_path / "w.duckdb"),
+                         publish_dir=str(tmp_path / "pub"))
+
+
+def _rows(paths, sql):
+    con = duckdb.connect(str(paths.settings().warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _metadata(result, key):
+    [materialization] = [m for m in result.get_asset_materialization_events()
+                         if m.asset_key == dg.AssetKey(key)]
+    return materialization.materialization.metadata
+
+
+def test_trade_flows_asset_writes_every_source_and_reports_counts(paths):
+    result = dg.materialize([reference_tables, trade_flows], resources={"paths": paths})
+    assert result.success
+    by_source = dict(_rows(paths, "select source, count(*) from raw.trade_flows group by all"))
+    assert set(by_source) == {"trademap", "baci_extract", "comtrade"}
+    metadata = _metadata(result, ["raw", "trade_flows"])
+    assert metadata["dagster/row_count"].value == sum(by_source.values())
+    assert metadata["rows_by_source"].value == by_source
+    assert "preview" in metadata
+    # Norway's 3,149 t of HS 810520 to the US in 2021, with the file and line it came from.
+    [(quantity, source_file, line)] = _rows(paths, """
+        select quantity_t, source_file, source_line from raw.trade_flows
+        where source = 'trademap' and importer_iso3 = 'USA' and exporter_iso3 = 'NOR'
+          and hs_code = '810520' and year = 2021 and reported_by = 'importer'""")
+    assert quantity == 3149 and source_file.endswith("United_States_of_America.txt") and line > 1
+
+
+def test_a_bad_partner_name_is_quarantined_not_dropped(paths, fixture_inputs):
+    export = next((fixture_inputs / "trade" / "trademap").rglob("*imported_by_Japan.txt"))
+    text = export.read_text(encoding="utf-8-sig").replace('"Norway"', '"Norwayy"')
+    export.write_text(text, encoding="utf-8")
+    result = dg.materialize([reference_tables, trade_flows], resources={"paths": paths})
+    assert result.success
+    quarantined = _rows(paths, "select source_file, source_line, reason from raw.quarantine where asset = 'trade_flows'")
+    assert any("Norwayy" in reason and "Japan" in file and line > 1 for file, line, reason in quarantined)
+    assert _metadata(result, ["raw", "trade_flows"])["quarantined_rows"].value == len(quarantined)
+    # Re-running replaces the asset's quarantine rows instead of adding to them.
+    dg.materialize([reference_tables, trade_flows], resources={"paths": paths})
+    assert len(_rows(paths, "select * from raw.quarantine where asset = 'trade_flows'")) == len(quarantined)
+
+
+def test_production_and_announcement_assets(paths):
+    result = dg.materialize([reference_tables, usgs_production, announcements, diplomacy_events],
+                            resources={"paths": paths})
+    assert result.success
+    [(cobalt_cod,)] = _rows(paths, """
+        select value_t from raw.usgs_production
+        where mineral = 'cobalt' and stage = 'mining' and iso3 = 'COD' and year = 2024 and statistic = 'production'""")
+    assert cobalt_cod == 226000
+    [(parties, instrument)] = _rows(paths, """
+        select parties, instrument from raw.announcements where published_date = date '2026-02-03'""")
+    assert parties == ["IND", "USA"] and instrument == "meeting"
+    assert _rows(paths, "select count(*) from raw.diplomacy_events")[0][0] == 18
+
+
+def test_missing_input_folder_fails_with_the_path(tmp_path):
+    paths = MineralsPaths(input_dir=str(tmp_path / "nowhere"), warehouse=str(tmp_path / "w.duckdb"))
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        dg.materialize([usgs_production], resources={"paths": paths})
