@@ -29,9 +29,9 @@ $(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
 
 manifest: $(MANIFEST)
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+$(DAGSTER_HOME)/dagster.yaml: dagster_instance.yaml
 	mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $@
+	cp dagster_instance.yaml $@
 
 setup: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from typing import Any
@@ -18,10 +19,11 @@ from pipelines.lib.settings import Settings
 
 
 def _instance() -> dg.DagsterInstance:
-    try:
+    """The persistent instance in $DAGSTER_HOME (so the run shows in the UI), else an in-memory one."""
+    if os.environ.get("DAGSTER_HOME"):
         return dg.DagsterInstance.get()
-    except dg.DagsterInvariantViolationError:  # DAGSTER_HOME not set: keep this run in memory
-        return dg.DagsterInstance.ephemeral()
+    print("DAGSTER_HOME is not set: this run is not recorded (make run sets it).", file=sys.stderr)
+    return dg.DagsterInstance.ephemeral()
 
 
 def _root_cause(error: Any) -> str:

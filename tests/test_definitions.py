@@ -42,3 +42,33 @@ def test_every_warehouse_writer_shares_one_pool():
         if isinstance(assets_def, dg.AssetsDefinition):
             for node in assets_def.node_def.iterate_node_defs():
                 assert node.pool == "duckdb_warehouse", assets_def.keys
+
+
+def test_code_location_validates_with_the_dagster_cli(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from pipelines.lib.settings import REPO_ROOT
+
+    dagster = Path(sys.executable).parent / "dagster"
+    completed = subprocess.run(
+        [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+        env={"PATH": str(dagster.parent), "DAGSTER_HOME": str(tmp_path), "HOME": str(tmp_path)},
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "Validation successful for code location minerals" in completed.stdout + completed.stderr
+
+
+def test_instance_config_limits_the_warehouse_pool_to_one(tmp_path):
+    import shutil
+
+    from pipelines.lib.settings import REPO_ROOT
+
+    shutil.copy(REPO_ROOT / "dagster_instance.yaml", tmp_path / "dagster.yaml")
+    instance = dg.DagsterInstance.from_config(str(tmp_path))
+    try:
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+    finally:
+        instance.dispose()
