@@ -77,3 +77,25 @@ def test_missing_input_folder_fails_with_the_path(tmp_path):
     paths = MineralsPaths(input_dir=str(tmp_path / "nowhere"), warehouse=str(tmp_path / "w.duckdb"))
     with pytest.raises(FileNotFoundError, match="nowhere"):
         dg.materialize([usgs_production], resources={"paths": paths})
+
+
+def test_a_baci_release_and_a_comtrade_response_dropped_into_trade_are_picked_up(paths, fixture_inputs):
+    from pipelines.lib.settings import REFERENCE_DIR
+
+    trade_dir = fixture_inputs / "trade"
+    (trade_dir / "comtrade" / "china_imports_2846" / "2024.json").rename(trade_dir / "china_rare_earths_2024.json")
+    (trade_dir / "BACI_HS17_Y2023_V202601.csv").write_text(
+        "t,i,j,k,v,q\n"
+        "2023,579,842,810520,1234.5,   210.0\n"   # Norway -> USA, unwrought cobalt
+        "2023,246,842,810520,99.0,NA\n"           # Finland -> USA, quantity not available
+        "2023,156,842,010121,5.0,1.0\n"           # live horses: not a mapped mineral code
+    )
+    (trade_dir / "country_codes_V202601.csv").write_bytes((REFERENCE_DIR / "baci_country_codes_V202601.csv").read_bytes())
+    assert dg.materialize([reference_tables, trade_flows], resources={"paths": paths}).success
+    baci = _rows(paths, """
+        select exporter_iso3, importer_iso3, hs_code, value_usd, quantity_t, source_line from raw.trade_flows
+        where source = 'baci' order by source_line""")
+    assert baci == [("NOR", "USA", "810520", 1234500.0, 210.0, 2), ("FIN", "USA", "810520", 99000.0, None, 3)]
+    [(n_comtrade, files)] = _rows(paths, """
+        select count(*), list(distinct source_file) from raw.trade_flows where source = 'comtrade'""")
+    assert n_comtrade > 0 and files == ["trade/china_rare_earths_2024.json"]

@@ -36,12 +36,13 @@ CLASSIFICATIONS: dict[str, str] = {
 }
 _REPORTED_BY = {"M": "importer", "X": "exporter"}
 _HS_CODE = re.compile(r"^\d{2}(?:\d{2}){0,2}$")
-_YEAR_FILE = re.compile(r"^\d{4}\.json$")
+_NOT_RESPONSES = re.compile(r"^(manifest|.*metadata.*)\.json$", re.IGNORECASE)
 
 
 def comtrade_files(directory: str | Path) -> list[Path]:
-    """Response files (``<year>.json``) under ``directory``, skipping manifests and metadata."""
-    return sorted(p for p in Path(directory).rglob("*.json") if _YEAR_FILE.match(p.name))
+    """API response files (``*.json``) anywhere under ``directory``, skipping the collectors'
+    manifests and metadata files (``manifest.json``, ``*metadata*.json``)."""
+    return sorted(p for p in Path(directory).rglob("*.json") if not _NOT_RESPONSES.match(p.name))
 
 
 def _number(value: Any) -> float | None:

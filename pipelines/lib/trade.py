@@ -5,9 +5,10 @@ Folder layout read by `read_all` (each part optional):
 
 * ``trademap/<HS code> <label>/*.txt`` -- ITC Trade Map quantity exports (`read_trademap`);
 * ``baci_extract/baci_<year>.csv.gz`` -- reconciled BACI value extracts (`read_baci_extract`);
-* ``comtrade/**/<year>.json`` -- UN Comtrade API v1 responses (`read_comtrade`);
-* ``baci/BACI_HS<yy>_Y<year>_V<version>.csv[.gz]`` with ``country_codes_V<version>.csv`` --
-  native CEPII BACI releases (`read_baci_release`), filtered to the HS6 codes of
+* ``**/*.json`` outside ``trademap/`` and ``baci_extract/`` -- UN Comtrade API v1 responses
+  (`read_comtrade`; ``manifest.json`` and ``*metadata*.json`` are skipped);
+* ``**/BACI_HS<yy>_Y<year>_V<version>.csv[.gz]`` with ``country_codes_V<version>.csv`` beside
+  it -- native CEPII BACI releases (`read_baci_release`), filtered to the HS6 codes of
   ``hs_mineral_map.csv`` unless ``hs6`` is given.
 """
 
@@ -82,18 +83,17 @@ def mineral_hs6_codes(path: str | Path = HS_MINERAL_MAP) -> list[str]:
 
 
 def baci_release_files(directory: str | Path) -> list[tuple[Path, Path]]:
-    """``(release file, country codes file)`` pairs in ``directory``.
+    """``(release file, country codes file)`` pairs anywhere under ``directory``.
 
     The codes file of the same version (``country_codes_V<version>.csv``) is preferred, then the
     only codes file present, then ``data/reference/baci_country_codes_V202601.csv``."""
-    directory = Path(directory)
-    codes_files = sorted(directory.glob("country_codes_V*.csv"))
     pairs = []
-    for path in sorted(directory.iterdir()):
+    for path in sorted(Path(directory).rglob("BACI_HS*")):
         match = _RELEASE_FILE.match(path.name)
         if match is None:
             continue
-        same_version = directory / f"country_codes_V{match['version']}.csv"
+        codes_files = sorted(path.parent.glob("country_codes_V*.csv"))
+        same_version = path.parent / f"country_codes_V{match['version']}.csv"
         if same_version.exists():
             codes = same_version
         elif len(codes_files) == 1:
@@ -137,11 +137,13 @@ def read_all(
         keep("trademap", read_trademap(trade_dir / "trademap", matcher, root))
     if (trade_dir / "baci_extract").is_dir() and (files := baci_extract_files(trade_dir / "baci_extract")):
         keep("baci_extract", read_baci_extract(files, matcher, root))
-    if (trade_dir / "comtrade").is_dir() and (files := comtrade_files(trade_dir / "comtrade")):
-        keep("comtrade", read_comtrade(files, matcher, root))
-    if (trade_dir / "baci").is_dir():
+    other_sources = {trade_dir / "trademap", trade_dir / "baci_extract"}
+    responses = [p for p in comtrade_files(trade_dir) if not other_sources.intersection(p.parents)]
+    if responses:
+        keep("comtrade", read_comtrade(responses, matcher, root))
+    if trade_dir.is_dir():
         codes = sorted(set(hs6)) if hs6 is not None else mineral_hs6_codes()
-        for release, country_codes in baci_release_files(trade_dir / "baci"):
+        for release, country_codes in baci_release_files(trade_dir):
             say(f"reading {release.name} for {len(codes)} HS6 codes")
             result = read_baci_release(release, country_codes, root, hs6=codes, matcher=matcher)
             keep(f"baci/{release.name}", result)
