@@ -15,7 +15,7 @@ help:
 	@echo "make run    - install, prepare dbt, materialize every asset, check, publish"
 	@echo "make test   - install, prepare dbt, run the test suite"
 	@echo "make ui     - Dagster UI on http://127.0.0.1:3000 (schedules running)"
-	@echo "make lint   - ruff on the Python code"
+	@echo "make lint   - ruff on the Python code, sqlfluff on the dbt SQL"
 
 $(INSTALLED): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,7 @@ ui: setup
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check pipelines tests
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
 
 clean:
 	rm -rf dbt_project/target data/warehouse

@@ -49,17 +49,28 @@ mapped as (
     inner join codes
         on bilateral.hs_code = codes.hs_code
     left join six_digit_present
-        on bilateral.code_level = 4
-        and bilateral.source = six_digit_present.source
-        and bilateral.year = six_digit_present.year
-        and bilateral.hs_code = six_digit_present.heading
+        on
+            bilateral.code_level = 4
+            and bilateral.source = six_digit_present.source
+            and bilateral.year = six_digit_present.year
+            and bilateral.hs_code = six_digit_present.heading
     where six_digit_present.heading is null
 ),
 
 by_basis as (
-    select *, 'value_usd' as basis, value_usd as amount from mapped where value_usd is not null
+    select
+        *,
+        'value_usd' as basis,
+        value_usd as amount
+    from mapped
+    where value_usd is not null
     union all
-    select *, 'quantity_t' as basis, quantity_t as amount from mapped where quantity_t is not null
+    select
+        *,
+        'quantity_t' as basis,
+        quantity_t as amount
+    from mapped
+    where quantity_t is not null
 ),
 
 mirror_ranked as (

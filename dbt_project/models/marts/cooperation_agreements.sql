@@ -49,9 +49,10 @@ new_announcements as (
     select from_announcements.*
     from from_announcements
     anti join from_events
-        on from_announcements.parties = from_events.parties
-        and from_announcements.start_date = from_events.start_date
-        and from_announcements.instrument = from_events.instrument
+        on
+            from_announcements.parties = from_events.parties
+            and from_announcements.start_date = from_events.start_date
+            and from_announcements.instrument = from_events.instrument
 ),
 
 final as (

@@ -26,7 +26,11 @@ producers as (
         production.production_t / totals.world_production_t as share,
         totals.world_production_t,
     from production
-    inner join totals using (mineral, stage, year)
+    inner join totals
+        on
+            production.mineral = totals.mineral
+            and production.stage = totals.stage
+            and production.year = totals.year
     where production.iso3 <> 'XOT' and production.production_t > 0
 ),
 

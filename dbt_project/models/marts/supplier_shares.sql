@@ -13,8 +13,9 @@ ranked_sources as (
     select
         *,
         case
-            when basis = 'value_usd' then
-                case source when 'baci' then 1 when 'baci_extract' then 2 when 'comtrade' then 3 else 9 end
+            when basis = 'value_usd'
+                then
+                    case source when 'baci' then 1 when 'baci_extract' then 2 when 'comtrade' then 3 else 9 end
             else
                 case source when 'trademap' then 1 when 'comtrade' then 2 when 'baci' then 3 else 9 end
         end as source_rank,
