@@ -91,7 +91,11 @@ def test_failed_quality_check_blocks_publication_and_keeps_last_good(pipeline_se
 
     result = _run()
     assert not result.success
-    failed_checks = [e.asset_check_key for e in result.get_asset_check_evaluations() if not e.passed]
-    assert dg.AssetCheckKey(dg.AssetKey(["raw", "trade_flows"]), "great_expectations") in failed_checks
+    failed = {e.asset_check_key: e for e in result.get_asset_check_evaluations() if not e.passed}
+    raw_check = dg.AssetCheckKey(dg.AssetKey(["raw", "trade_flows"]), "great_expectations")
+    assert raw_check in failed
+    # The failure names the expectation, the value and the input file and line it came from.
+    description = failed[raw_check].description
+    assert "quantity_t" in description and "imported_by_Japan.txt line 3" in description
     assert "published__minerals" not in {e.step_key for e in result.get_step_success_events()}
     assert hashlib.sha256(published.read_bytes()).hexdigest() == before

@@ -74,3 +74,17 @@ def test_hhi_above_one_fails():
 def test_unknown_table_has_no_suite():
     with pytest.raises(KeyError, match="no quality suite"):
         suite_for("nonexistent", CODES)
+
+
+def test_failing_rows_point_back_to_the_input_file_and_line():
+    from pipelines.lib.quality import failing_rows
+
+    frame = _flows(quantity_t=[1e11, None])
+    outcome = validate(frame, "trade_flows", suite_for("trade_flows", CODES))
+    [too_big] = [o for o in outcome.failed if o.column == "quantity_t"]
+    rows = failing_rows(frame, too_big)
+    assert rows.to_dict(orient="records") == [{"quantity_t": 1e11, "source_file": "a.txt", "source_line": 3}]
+
+    missing = validate(_flows(importer_iso3=["USA", None]), "trade_flows", suite_for("trade_flows", CODES))
+    [null_importer] = [o for o in missing.failed if o.expectation == "expect_column_values_to_not_be_null"]
+    assert failing_rows(_flows(importer_iso3=["USA", None]), null_importer)["source_line"].tolist() == [7]

@@ -36,6 +36,9 @@ def _write(context: dg.AssetExecutionContext, paths: MineralsPaths, table: str, 
     context.log.info(f"raw.{table}: {n} rows written, {n_quarantined} quarantined")
     metadata: dict[str, object] = {
         "dagster/row_count": n,
+        "dagster/column_schema": dg.TableSchema(
+            columns=[dg.TableColumn(name=str(c), type=str(t)) for c, t in df.dtypes.items()]
+        ),
         "quarantined_rows": n_quarantined,
         "warehouse": dg.MetadataValue.path(str(settings.warehouse)),
         "preview": _preview(df),

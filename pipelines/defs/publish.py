@@ -31,6 +31,16 @@ def _known_codes() -> list[str]:
     return pd.read_csv(REFERENCE_DIR / "countries.csv", dtype=str, keep_default_na=False)["iso3"].tolist()
 
 
+def _describe(outcome: quality.SuiteOutcome, failures: list[dict]) -> str:
+    """The failures, each with the first offending input row's file and line when known."""
+    where = [
+        f"first at {rows[0]['source_file']} line {rows[0]['source_line']}"
+        for failure in failures
+        if (rows := failure["sample_rows"]) and "source_file" in rows[0]
+    ]
+    return outcome.describe_failures() + (f" [{'; '.join(where)}]" if where else "")
+
+
 def _gx_check(schema: str, table: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=dg.AssetKey([schema, table]), name="great_expectations", blocking=True,
                     pool=WAREHOUSE_POOL,
@@ -38,21 +48,28 @@ def _gx_check(schema: str, table: str) -> dg.AssetChecksDefinition:
     def _check(context: dg.AssetCheckExecutionContext, paths: MineralsPaths) -> dg.AssetCheckResult:
         frame = read_table(paths.settings().warehouse, schema, table)
         outcome = quality.validate(frame, f"{schema}_{table}", quality.suite_for(table, _known_codes()))
+        failures = []
+        for failed in outcome.failed:
+            rows = quality.failing_rows(frame, failed)
+            failures.append({
+                "expectation": failed.expectation, "column": failed.column, "reason": failed.reason,
+                "unexpected_rows": failed.unexpected_count, "observed": failed.observed,
+                "sample": failed.unexpected_sample, "sample_rows": rows.astype(str).to_dict(orient="records"),
+            })
+            if not rows.empty:
+                context.log.error(f"{schema}.{table}: {failed.expectation} on {failed.column}:\n"
+                                  f"{rows.to_string(index=False)}")
         if not outcome.success:
             context.log.error(f"{schema}.{table} failed its quality suite: {outcome.describe_failures()}")
         return dg.AssetCheckResult(
             passed=outcome.success,
             severity=dg.AssetCheckSeverity.ERROR,
-            description=outcome.describe_failures() if not outcome.success else "all expectations met",
+            description=_describe(outcome, failures) if not outcome.success else "all expectations met",
             metadata={
                 "rows": outcome.rows,
                 "expectations": len(outcome.outcomes),
                 "failed_expectations": len(outcome.failed),
-                "failures": dg.MetadataValue.json([
-                    {"expectation": o.expectation, "column": o.column, "unexpected_rows": o.unexpected_count,
-                     "sample": o.unexpected_sample, "observed": o.observed, "reason": o.reason}
-                    for o in outcome.failed
-                ]),
+                "failures": dg.MetadataValue.json(failures),
             },
         )
 

@@ -222,6 +222,26 @@ def validate(df: pd.DataFrame, suite_name: str, expectations: list[gxe.Expectati
     return SuiteOutcome(suite=suite_name, rows=len(df), outcomes=outcomes)
 
 
+ORIGIN_COLUMNS = ["source_file", "source_line"]
+
+
+def failing_rows(df: pd.DataFrame, outcome: ExpectationOutcome, limit: int = 5) -> pd.DataFrame:
+    """A few rows of `df` that break a column expectation, with their file and line when the
+    table has them, so a failure can be traced back to its input."""
+    if outcome.success or outcome.column is None or outcome.column not in df.columns:
+        return df.iloc[0:0]
+    column = df[outcome.column]
+    if outcome.expectation == "expect_column_values_to_not_be_null":
+        mask = column.isna()
+    elif outcome.expectation == "expect_column_values_to_be_unique":
+        mask = column.duplicated(keep=False) & column.notna()
+    else:
+        sample = {v for v in outcome.unexpected_sample if v is not None}
+        mask = column.astype(str).isin({str(v) for v in sample}) if sample else column.isna() & False
+    keep = [c for c in [outcome.column, *ORIGIN_COLUMNS] if c in df.columns]
+    return df.loc[mask, keep].head(limit)
+
+
 def _plain(value: Any) -> Any:
     """Make GX result values JSON-friendly for metadata."""
     if value is None or isinstance(value, (bool, int, float, str)):
