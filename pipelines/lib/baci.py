@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.lib.countries import CountryMatcher
-from pipelines.lib.frames import FLOW_SCHEMA, HS_VERSIONS_BY_YEAR2, QuarantineLog, source_path, typed_frame
+from pipelines.lib.frames import FLOW_SCHEMA, HS_VERSIONS_BY_YEAR2, QuarantineLog, finish_flows, source_path, typed_frame
 
 SOURCE = "baci_extract"
 EXTRACT_VINTAGE = "BACI HS17 V202601 (reconciled extract)"
@@ -157,12 +157,7 @@ def read_baci_extract(
                     }
                 )
 
-    flows = typed_frame(rows, FLOW_SCHEMA)
-    stats["rows_kept"] = len(flows)
-    stats["cells_without_quantity"] = int(flows["quantity_t"].isna().sum())
-    stats["rows_quarantined"] = len(log)
-    stats["quarantine_reasons"] = log.reasons()
-    return flows, log.frame(), stats
+    return finish_flows(rows, log, stats)
 
 
 # --------------------------------------------------------------------------- native releases

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from pipelines.lib.countries import CountryMatcher
-from pipelines.lib.frames import FLOW_SCHEMA, QuarantineLog, source_path, typed_frame
+from pipelines.lib.frames import QuarantineLog, finish_flows, source_path
 
 SOURCE = "comtrade"
 VINTAGE = "UN Comtrade API v1"
@@ -166,9 +166,4 @@ def read_comtrade(
                 }
             )
 
-    flows = typed_frame(rows, FLOW_SCHEMA)
-    stats["rows_kept"] = len(flows)
-    stats["cells_without_quantity"] = int(flows["quantity_t"].isna().sum())
-    stats["rows_quarantined"] = len(log)
-    stats["quarantine_reasons"] = log.reasons()
-    return flows, log.frame(), stats
+    return finish_flows(rows, log, stats)

@@ -105,3 +105,15 @@ class QuarantineLog:
     def reasons(self) -> dict[str, int]:
         """Count of quarantined records by kind of problem, most frequent first."""
         return dict(sorted(self.kinds.items(), key=lambda item: (-item[1], item[0])))
+
+
+def finish_flows(
+    rows: list[dict[str, Any]], log: QuarantineLog, stats: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Type the kept rows and close a reader's stats: what every trade reader returns."""
+    flows = typed_frame(rows, FLOW_SCHEMA)
+    stats["rows_kept"] = len(flows)
+    stats["cells_without_quantity"] = int(flows["quantity_t"].isna().sum())
+    stats["rows_quarantined"] = len(log)
+    stats["quarantine_reasons"] = log.reasons()
+    return flows, log.frame(), stats
