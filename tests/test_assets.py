@@ -99,3 +99,25 @@ def test_a_baci_release_and_a_comtrade_response_dropped_into_trade_are_picked_up
     [(n_comtrade, files)] = _rows(paths, """
         select count(*), list(distinct source_file) from raw.trade_flows where source = 'comtrade'""")
     assert n_comtrade > 0 and files == ["trade/china_rare_earths_2024.json"]
+
+
+def test_announcements_are_incremental_and_versioned(paths, fixture_inputs):
+    first = dg.materialize([announcements], resources={"paths": paths})
+    meta = _metadata(first, ["raw", "announcement_documents"])
+    n = meta["new_documents"].value
+    assert n > 0 and meta["changed_documents"].value == 0
+
+    second = dg.materialize([announcements], resources={"paths": paths})
+    meta = _metadata(second, ["raw", "announcement_documents"])
+    assert (meta["new_documents"].value, meta["unchanged_documents"].value) == (0, n)
+    assert _rows(paths, "select count(*) from raw.announcement_documents")[0][0] == n
+
+    text_file = next((fixture_inputs / "announcements" / "documents").glob("*.txt"))
+    text_file.write_text(text_file.read_text() + "\nThe two sides will meet again next year.\n")
+    third = dg.materialize([announcements], resources={"paths": paths})
+    assert _metadata(third, ["raw", "announcement_documents"])["changed_documents"].value == 1
+    [(versions, latest)] = _rows(paths, """
+        select count(*), max(version) from raw.announcement_documents
+        group by announcement_id having count(*) > 1""")
+    assert (versions, latest) == (2, 2)
+    assert _rows(paths, "select count(*) from raw.announcements")[0][0] == n

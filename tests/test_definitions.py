@@ -10,7 +10,8 @@ def _graph():
 
 
 def test_definitions_load_with_jobs_and_running_schedules():
-    assert defs.resolve_job_def("everything") is not None
+    jobs = {job.name for job in defs.resolve_all_job_defs()}
+    assert {"everything", "announcements_daily", "trade_and_production_monthly"} <= jobs
     schedules = {s.name: s for s in defs.schedules}
     assert {"announcements_daily_schedule", "trade_and_production_monthly_schedule"} <= set(schedules)
     assert all(s.default_status == dg.DefaultScheduleStatus.RUNNING for s in schedules.values())

@@ -3,19 +3,23 @@
 
 import dagster as dg
 
+ANNOUNCEMENT_SOURCES = dg.AssetSelection.assets(
+    ["raw", "announcement_documents"], ["raw", "announcements"], ["raw", "diplomacy_events"]
+)
+
 everything = dg.define_asset_job("everything", selection=dg.AssetSelection.all(),
                                  description="Every asset and check: ingest, dbt build, quality gate, publish.")
 
 announcements_job = dg.define_asset_job(
     "announcements_daily",
-    selection=dg.AssetSelection.assets(["raw", "announcements"], ["raw", "diplomacy_events"]).downstream(),
+    selection=ANNOUNCEMENT_SOURCES.downstream(),
     description="Read the announcement sources and rebuild what depends on them.",
 )
 
 trade_and_production_job = dg.define_asset_job(
     "trade_and_production_monthly",
     selection=dg.AssetSelection.groups("reference", "ingest").downstream()
-    - dg.AssetSelection.assets(["raw", "announcements"], ["raw", "diplomacy_events"]),
+    - ANNOUNCEMENT_SOURCES,
     description="Reload reference, trade and production inputs and rebuild the marts.",
 )
 

@@ -1,6 +1,7 @@
 """Ingestion assets: one per raw table, each reading files from the input folder."""
 
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -10,6 +11,7 @@ from pipelines.defs.resources import WAREHOUSE_POOL, MineralsPaths
 from pipelines.lib import announcements as ann
 from pipelines.lib import trade, usgs
 from pipelines.lib.countries import CountryMatcher
+from pipelines.lib.documents import documents_frame, latest_documents, record_versions
 from pipelines.lib.settings import REFERENCE_DIR
 from pipelines.lib.warehouse import connect, replace_quarantine, replace_table
 
@@ -117,31 +119,18 @@ def usgs_production(context: dg.AssetExecutionContext, paths: MineralsPaths) -> 
                   pd.concat(quarantined, ignore_index=True), reader_stats=dg.MetadataValue.json(stats))
 
 
-def _announcement_frame(documents: list[dict]) -> pd.DataFrame:
-    rows = []
-    for doc in documents:
-        found = ann.extract(doc.get("title") or "", doc.get("body") or "")
-        rows.append({
-            "announcement_id": doc["announcement_id"],
-            "source": doc["source"],
-            "kind": doc["kind"],
-            "url": doc.get("url"),
-            "title": doc.get("title"),
-            "published_date": doc.get("published_date"),
-            "body": doc.get("body"),
-            "source_file": doc.get("source_file"),
-            "content_hash": doc.get("content_hash"),
-            "parties": found["parties"],
-            "mentioned_countries": found["mentioned_countries"],
-            "minerals": found["minerals"],
-            "stages": found["stages"],
-            "instrument": found["instrument"],
-            "is_cooperation": found["is_cooperation"],
-        })
-    frame = pd.DataFrame(rows, columns=[
-        "announcement_id", "source", "kind", "url", "title", "published_date", "body", "source_file",
-        "content_hash", "parties", "mentioned_countries", "minerals", "stages", "instrument", "is_cooperation"])
-    return frame.drop_duplicates("announcement_id", keep="last")
+EXTRACTED_COLUMNS = ["parties", "mentioned_countries", "minerals", "stages", "instrument", "is_cooperation"]
+
+
+def _with_extraction(latest: pd.DataFrame) -> pd.DataFrame:
+    """The latest version of every document with the extracted fields (recomputed each run,
+    so an improved extractor applies to the whole history)."""
+    found = [ann.extract(title or "", body or "") for title, body in zip(latest["title"], latest["body"], strict=True)]
+    frame = latest[["announcement_id", "version", "source", "kind", "url", "title", "published_date", "body",
+                    "source_file", "content_hash", "first_seen_at"]].copy()
+    for column in EXTRACTED_COLUMNS:
+        frame[column] = [f[column] for f in found]
+    return frame
 
 
 def _sources(settings_dir: Path) -> list:
@@ -151,10 +140,21 @@ def _sources(settings_dir: Path) -> list:
     return ann.load_sources(config)
 
 
-@dg.asset(key=["raw", "announcements"], group_name="ingest", kinds={"python", "duckdb"}, pool=WAREHOUSE_POOL)
-def announcements(context: dg.AssetExecutionContext, paths: MineralsPaths) -> dg.MaterializeResult:
-    """Announcement documents from the sources in announcements/sources.yaml (RSS/Atom feeds,
-    HTML pages, text files), with parties, minerals, stages and instrument extracted."""
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(["raw", "announcement_documents"], group_name="ingest", kinds={"python", "duckdb"},
+                     description="Every version of every announcement document ever read (append-only history)."),
+        dg.AssetSpec(["raw", "announcements"], group_name="ingest", kinds={"python", "duckdb"},
+                     deps=[["raw", "announcement_documents"]],
+                     description="The latest version of each announcement with parties, minerals, stages and "
+                                 "instrument extracted."),
+    ],
+    pool=WAREHOUSE_POOL,
+)
+def announcements(context: dg.AssetExecutionContext, paths: MineralsPaths):
+    """Announcement documents from the sources in announcements/sources.yaml (RSS/Atom feeds, HTML pages,
+    text files). Incremental: documents already stored are not added again; a changed document is stored
+    as a new version of the same id."""
     settings = paths.settings()
     documents, quarantined, per_source = [], [], {}
     for source in _sources(settings.announcements_dir):
@@ -165,10 +165,22 @@ def announcements(context: dg.AssetExecutionContext, paths: MineralsPaths) -> dg
         quarantined.extend(bad)
         per_source[source.name] = {"documents": len(docs), "quarantined": len(bad)}
         context.log.info(f"{source.name}: {len(docs)} documents, {len(bad)} quarantined")
-    frame = _announcement_frame(documents)
-    return _write(context, paths, "announcements", frame, pd.DataFrame(quarantined),
-                  documents_by_source=dg.MetadataValue.json(per_source),
-                  cooperation_documents=int(frame["is_cooperation"].sum()) if len(frame) else 0)
+    with connect(settings.warehouse) as con:
+        counts = record_versions(con, documents_frame(documents), datetime.now(UTC).replace(tzinfo=None))
+        n_versions = con.execute("select count(*) from raw.announcement_documents").fetchone()[0]
+        latest = latest_documents(con)
+    context.log.info(f"announcement documents: {counts['new']} new, {counts['changed']} changed, "
+                     f"{counts['unchanged']} unchanged; {n_versions} versions stored")
+    yield dg.MaterializeResult(
+        asset_key=["raw", "announcement_documents"],
+        metadata={"dagster/row_count": n_versions, "new_documents": counts["new"],
+                  "changed_documents": counts["changed"], "unchanged_documents": counts["unchanged"]},
+    )
+    frame = _with_extraction(latest)
+    result = _write(context, paths, "announcements", frame, pd.DataFrame(quarantined),
+                    documents_by_source=dg.MetadataValue.json(per_source),
+                    cooperation_documents=int(frame["is_cooperation"].sum()) if len(frame) else 0)
+    yield dg.MaterializeResult(asset_key=["raw", "announcements"], metadata=result.metadata)
 
 
 @dg.asset(key=["raw", "diplomacy_events"], group_name="ingest", kinds={"python", "duckdb"}, pool=WAREHOUSE_POOL)
