@@ -3,7 +3,8 @@
 - connect/read timeouts and an overall deadline per fetch (a slow-drip server cannot hang a run);
 - retries with exponential backoff on 5xx, 429 and dropped connections, honouring Retry-After;
 - conditional GET: pass the ETag / Last-Modified of the previous fetch, get 304 when unchanged;
-- a descriptive User-Agent, a cap on redirects and on the response size.
+- a descriptive User-Agent, a cap on redirects and on the response size;
+- extra request headers (an API key, say) for callers that need them.
 
 Pure library code: no Dagster, no global state; `sleep` and `clock` can be injected by tests.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import email.utils
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -78,9 +79,13 @@ def fetch(
     transport: httpx.BaseTransport | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    headers: Mapping[str, str] | None = None,
 ) -> FetchResult:
-    """GET `url` under `policy`; raises FetchError when it cannot succeed."""
-    headers = {"User-Agent": policy.user_agent, "Accept": "*/*"}
+    """GET `url` under `policy`; raises FetchError when it cannot succeed.
+
+    `headers` are added to every attempt; their values never appear in the error messages (only
+    the URL and the reason do), so a secret belongs in a header, not in the URL."""
+    headers = {"User-Agent": policy.user_agent, "Accept": "*/*", **(headers or {})}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:

@@ -180,3 +180,11 @@ def test_retry_after_parsing():
 
     now = datetime(2026, 2, 3, 10, 0, 0, tzinfo=UTC)
     assert retry_after_seconds("Tue, 03 Feb 2026 10:00:30 GMT", now=now) == 30.0
+
+
+def test_extra_headers_are_sent_and_kept_out_of_errors(server):
+    seen: list[str | None] = []
+    url = server(lambda h, n: (seen.append(h.headers.get("X-Api-Key")), _reply(h, 404)))
+    with pytest.raises(FetchError) as raised:
+        fetch(url, policy=FAST, headers={"X-Api-Key": "secret-value"})
+    assert seen == ["secret-value"] and "secret-value" not in str(raised.value)
