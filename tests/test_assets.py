@@ -121,3 +121,27 @@ def test_announcements_are_incremental_and_versioned(paths, fixture_inputs):
         group by announcement_id having count(*) > 1""")
     assert (versions, latest) == (2, 2)
     assert _rows(paths, "select count(*) from raw.announcements")[0][0] == n
+
+
+def test_too_many_bad_rows_fail_the_load_but_keep_the_quarantine(paths, fixture_inputs, monkeypatch):
+    monkeypatch.setenv("MINERALS_MAX_BAD_ROW_SHARE", "0.0001")
+    export = next((fixture_inputs / "trade" / "trademap").rglob("*imported_by_Japan.txt"))
+    export.write_text(export.read_text(encoding="utf-8-sig").replace('"Norway"', '"Norwayy"'), encoding="utf-8")
+    with pytest.raises(dg.Failure, match=r"MINERALS_MAX_BAD_ROW_SHARE=0\.0%.*raw\.quarantine"):
+        dg.materialize([reference_tables, trade_flows], resources={"paths": paths})
+    assert _rows(paths, "select count(*) from raw.quarantine where reason like '%Norwayy%'")[0][0] == 1
+
+
+def test_duplicate_flows_are_quarantined_once(paths, fixture_inputs, monkeypatch):
+    monkeypatch.setenv("MINERALS_MAX_BAD_ROW_SHARE", "0.5")  # a whole repeated file is well over 5% of the fixture
+    # The same Comtrade response saved twice (e.g. downloaded again into another folder).
+    source = fixture_inputs / "trade" / "comtrade" / "china_imports_2846" / "2024.json"
+    (fixture_inputs / "trade" / "comtrade" / "again.json").write_bytes(source.read_bytes())
+    result = dg.materialize([reference_tables, trade_flows], resources={"paths": paths})
+    assert result.success
+    duplicates = _metadata(result, ["raw", "trade_flows"])["duplicate_rows"].value
+    [(n_dupes,)] = _rows(paths, "select count(*) from raw.quarantine where reason like 'duplicate%'")
+    assert duplicates == n_dupes > 0
+    assert _rows(paths, """
+        select count(*) from (select 1 from raw.trade_flows
+        group by source, reported_by, year, hs_code, exporter_iso3, importer_iso3 having count(*) > 1)""")[0][0] == 0

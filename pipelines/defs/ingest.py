@@ -12,7 +12,7 @@ from pipelines.lib import announcements as ann
 from pipelines.lib import trade, usgs
 from pipelines.lib.countries import CountryMatcher
 from pipelines.lib.documents import documents_frame, latest_documents, record_versions
-from pipelines.lib.settings import REFERENCE_DIR
+from pipelines.lib.settings import REFERENCE_DIR, max_bad_row_share
 from pipelines.lib.warehouse import connect, replace_quarantine, replace_table
 
 REFERENCE_FILES = {
@@ -87,15 +87,28 @@ def trade_flows(context: dg.AssetExecutionContext, paths: MineralsPaths) -> dg.M
     UN Comtrade API responses (trade/comtrade/). Unmatched partners and malformed rows go to
     raw.quarantine with file, line and reason."""
     settings = paths.settings()
+    limit = max_bad_row_share()
     matcher = _matcher()
     frames, quarantined, stats = trade.read_all(settings.trade_dir, matcher, settings.input_dir,
                                                 log=context.log.info)
     flows = pd.concat(frames, ignore_index=True) if frames else trade.empty_flows()
-    quarantine = pd.concat(quarantined, ignore_index=True) if quarantined else pd.DataFrame()
+    flows, duplicates = trade.quarantine_duplicates(flows)
+    quarantine = pd.concat([*quarantined, duplicates], ignore_index=True)
+    share = trade.bad_row_share(len(flows), len(quarantine))
     by_source = flows.groupby("source").size().to_dict() if len(flows) else {}
-    return _write(context, paths, "trade_flows", flows, quarantine,
-                  rows_by_source=dg.MetadataValue.json(by_source),
-                  reader_stats=dg.MetadataValue.json(stats))
+    result = _write(context, paths, "trade_flows", flows, quarantine,
+                    rows_by_source=dg.MetadataValue.json(by_source),
+                    duplicate_rows=len(duplicates),
+                    bad_row_share=round(share, 6),
+                    reader_stats=dg.MetadataValue.json(stats))
+    if share > limit:
+        raise dg.Failure(
+            description=f"{len(quarantine):,} of {len(flows) + len(quarantine):,} trade rows ({share:.1%}) were "
+                        f"quarantined, more than MINERALS_MAX_BAD_ROW_SHARE={limit:.1%}; see raw.quarantine "
+                        "(asset = 'trade_flows') for each file, line and reason.",
+            metadata=dict(result.metadata),
+        )
+    return result
 
 
 @dg.asset(key=["raw", "usgs_production"], group_name="ingest", kinds={"python", "duckdb"},

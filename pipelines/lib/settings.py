@@ -28,6 +28,19 @@ def resolve_path(value: str | os.PathLike[str]) -> Path:
     return path if path.is_absolute() else (REPO_ROOT / path).resolve()
 
 
+def max_bad_row_share() -> float:
+    """MINERALS_MAX_BAD_ROW_SHARE: the share of quarantined input rows above which a load fails
+    (default 0.05). Below it, bad rows are quarantined and the load goes on."""
+    raw = os.environ.get("MINERALS_MAX_BAD_ROW_SHARE", "0.05")
+    try:
+        value = float(raw)
+    except ValueError as error:
+        raise ValueError(f"MINERALS_MAX_BAD_ROW_SHARE must be a number between 0 and 1, got {raw!r}") from error
+    if not 0 <= value <= 1:
+        raise ValueError(f"MINERALS_MAX_BAD_ROW_SHARE must be between 0 and 1, got {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     input_dir: Path

@@ -148,3 +148,42 @@ def read_all(
             result = read_baci_release(release, country_codes, root, hs6=codes, matcher=matcher)
             keep(f"baci/{release.name}", result)
     return flows, quarantined, stats
+
+
+FLOW_KEY = ["source", "reported_by", "year", "hs_code", "exporter_iso3", "importer_iso3"]
+
+
+def quarantine_duplicates(flows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep the first row of each flow key (source, reporting side, year, code, exporter, importer);
+    every repeat goes to quarantine naming the file and line it repeats. The same flow reported
+    twice (a mirror file, two copies of a response) would otherwise be counted twice."""
+    if flows.empty:
+        return flows, empty_quarantine()
+    ordered = flows.sort_values(["source_file", "source_line"], kind="stable")
+    repeated = ordered.duplicated(FLOW_KEY, keep="first")
+    if not repeated.any():
+        return flows, empty_quarantine()
+    first = ordered[~repeated].set_index(FLOW_KEY)[["source_file", "source_line"]]
+    dupes = ordered[repeated]
+    origin = first.loc[pd.MultiIndex.from_frame(dupes[FLOW_KEY])]
+    reasons = [
+        f"duplicate flow: same {source} {side} report of {year} {code} {exporter}->{importer} as {file} line {line}"
+        for (source, side, year, code, exporter, importer), file, line in zip(
+            dupes[FLOW_KEY].itertuples(index=False, name=None), origin["source_file"], origin["source_line"],
+            strict=True)
+    ]
+    quarantine = typed_frame(
+        [
+            {"source": row.source, "source_file": row.source_file, "source_line": row.source_line,
+             "reason": reason, "record": f"value_usd={row.value_usd} quantity_t={row.quantity_t}"}
+            for row, reason in zip(dupes.itertuples(index=False), reasons, strict=True)
+        ],
+        QUARANTINE_SCHEMA,
+    )
+    return ordered[~repeated].sort_index(), quarantine
+
+
+def bad_row_share(rows_kept: int, rows_quarantined: int) -> float:
+    """Share of input rows that could not be used."""
+    total = rows_kept + rows_quarantined
+    return rows_quarantined / total if total else 0.0
