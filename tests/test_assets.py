@@ -7,6 +7,13 @@ import pytest
 from pipelines.defs.ingest import announcements, diplomacy_events, reference_tables, trade_flows, usgs_production
 from pipelines.defs.resources import MineralsPaths
 
+ALL_YEARS = {"dagster/asset_partition_range_start": "1993", "dagster/asset_partition_range_end": "2025"}
+
+
+def _load_trade(paths, **kwargs):
+    """Materialize the reference tables and every year of the raw trade flows in one run."""
+    return dg.materialize([reference_tables, trade_flows], resources={"paths": paths}, tags=ALL_YEARS, **kwargs)
+
 
 @pytest.fixture
 def paths(tmp_path, fixture_inputs):
@@ -23,13 +30,14 @@ def _rows(paths, sql):
 
 
 def _metadata(result, key):
-    [materialization] = [m for m in result.get_asset_materialization_events()
-                         if m.asset_key == dg.AssetKey(key)]
-    return materialization.materialization.metadata
+    """Metadata of the asset's materialization (a range run records one per partition, all alike)."""
+    events = [m for m in result.get_asset_materialization_events() if m.asset_key == dg.AssetKey(key)]
+    assert events, f"{key} was not materialized"
+    return events[-1].materialization.metadata
 
 
 def test_trade_flows_asset_writes_every_source_and_reports_counts(paths):
-    result = dg.materialize([reference_tables, trade_flows], resources={"paths": paths})
+    result = _load_trade(paths)
     assert result.success
     by_source = dict(_rows(paths, "select source, count(*) from raw.trade_flows group by all"))
     assert set(by_source) == {"trademap", "baci_extract", "comtrade"}
@@ -49,13 +57,13 @@ def test_a_bad_partner_name_is_quarantined_not_dropped(paths, fixture_inputs):
     export = next((fixture_inputs / "trade" / "trademap").rglob("*imported_by_Japan.txt"))
     text = export.read_text(encoding="utf-8-sig").replace('"Norway"', '"Norwayy"')
     export.write_text(text, encoding="utf-8")
-    result = dg.materialize([reference_tables, trade_flows], resources={"paths": paths})
+    result = _load_trade(paths)
     assert result.success
     quarantined = _rows(paths, "select source_file, source_line, reason from raw.quarantine where asset = 'trade_flows'")
     assert any("Norwayy" in reason and "Japan" in file and line > 1 for file, line, reason in quarantined)
     assert _metadata(result, ["raw", "trade_flows"])["quarantined_rows"].value == len(quarantined)
     # Re-running replaces the asset's quarantine rows instead of adding to them.
-    dg.materialize([reference_tables, trade_flows], resources={"paths": paths})
+    _load_trade(paths)
     assert len(_rows(paths, "select * from raw.quarantine where asset = 'trade_flows'")) == len(quarantined)
 
 
@@ -91,7 +99,7 @@ def test_a_baci_release_and_a_comtrade_response_dropped_into_trade_are_picked_up
         "2023,156,842,010121,5.0,1.0\n"           # live horses: not a mapped mineral code
     )
     (trade_dir / "country_codes_V202601.csv").write_bytes((REFERENCE_DIR / "baci_country_codes_V202601.csv").read_bytes())
-    assert dg.materialize([reference_tables, trade_flows], resources={"paths": paths}).success
+    assert _load_trade(paths).success
     baci = _rows(paths, """
         select exporter_iso3, importer_iso3, hs_code, value_usd, quantity_t, source_line from raw.trade_flows
         where source = 'baci' order by source_line""")
@@ -128,7 +136,7 @@ def test_too_many_bad_rows_fail_the_load_but_keep_the_quarantine(paths, fixture_
     export = next((fixture_inputs / "trade" / "trademap").rglob("*imported_by_Japan.txt"))
     export.write_text(export.read_text(encoding="utf-8-sig").replace('"Norway"', '"Norwayy"'), encoding="utf-8")
     with pytest.raises(dg.Failure, match=r"MINERALS_MAX_BAD_ROW_SHARE=0\.0%.*raw\.quarantine"):
-        dg.materialize([reference_tables, trade_flows], resources={"paths": paths})
+        _load_trade(paths)
     assert _rows(paths, "select count(*) from raw.quarantine where reason like '%Norwayy%'")[0][0] == 1
 
 
@@ -137,7 +145,7 @@ def test_duplicate_flows_are_quarantined_once(paths, fixture_inputs, monkeypatch
     # The same Comtrade response saved twice (e.g. downloaded again into another folder).
     source = fixture_inputs / "trade" / "comtrade" / "china_imports_2846" / "2024.json"
     (fixture_inputs / "trade" / "comtrade" / "again.json").write_bytes(source.read_bytes())
-    result = dg.materialize([reference_tables, trade_flows], resources={"paths": paths})
+    result = _load_trade(paths)
     assert result.success
     duplicates = _metadata(result, ["raw", "trade_flows"])["duplicate_rows"].value
     [(n_dupes,)] = _rows(paths, "select count(*) from raw.quarantine where reason like 'duplicate%'")

@@ -9,13 +9,15 @@ import duckdb
 import pytest
 
 from pipelines.definitions import defs
+from pipelines.run import _partition_range
 
 pytestmark = pytest.mark.e2e
 
 
-def _run():
-    return defs.resolve_job_def("everything").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+def _run(instance=None):
+    job = defs.resolve_job_def("everything")
+    return job.execute_in_process(
+        instance=instance or dg.DagsterInstance.ephemeral(), tags=_partition_range(job), raise_on_error=False
     )
 
 
@@ -99,3 +101,35 @@ def test_failed_quality_check_blocks_publication_and_keeps_last_good(pipeline_se
     assert "quantity_t" in description and "imported_by_Japan.txt line 3" in description
     assert "published__minerals" not in {e.step_key for e in result.get_step_success_events()}
     assert hashlib.sha256(published.read_bytes()).hexdigest() == before
+
+
+def test_a_new_year_is_an_incremental_partition(pipeline_settings, fixture_inputs):
+    from pipelines.lib.settings import REFERENCE_DIR
+
+    assert _run().success
+    warehouse = pipeline_settings.warehouse
+
+    def snapshot():
+        return _query(warehouse, """
+            select year, rowid, importer_iso3, exporter_iso3, mineral, basis, amount
+            from marts.supplier_shares where year <> 2023 order by all""")
+
+    before = snapshot()
+    # A BACI release for 2023 arrives: Norway and Finland ship unwrought cobalt to the US.
+    trade_dir = fixture_inputs / "trade"
+    (trade_dir / "BACI_HS17_Y2023_V202601.csv").write_text(
+        "t,i,j,k,v,q\n2023,579,842,810520,1200,100\n2023,246,842,810520,300,NA\n")
+    (trade_dir / "country_codes_V202601.csv").write_bytes((REFERENCE_DIR / "baci_country_codes_V202601.csv").read_bytes())
+
+    job = defs.resolve_job_def("everything")
+    for _ in range(2):  # building the year twice must give the same rows, not twice the rows
+        result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), partition_key="2023",
+                                        raise_on_error=False)
+        assert result.success
+    rows = _query(warehouse, """
+        select exporter_iso3, amount, share from marts.supplier_shares
+        where importer_iso3 = 'USA' and mineral = 'cobalt' and year = 2023 and basis = 'value_usd'
+        order by exporter_iso3""")
+    assert rows == [("FIN", 300000.0, 0.2), ("NOR", 1200000.0, 0.8)]
+    # Every other year is untouched: same rows with the same row ids (nothing deleted and rebuilt).
+    assert snapshot() == before

@@ -7,13 +7,14 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from pipelines.defs.partitions import trade_years, year_range
 from pipelines.defs.resources import WAREHOUSE_POOL, MineralsPaths
 from pipelines.lib import announcements as ann
 from pipelines.lib import trade, usgs
 from pipelines.lib.countries import CountryMatcher
 from pipelines.lib.documents import documents_frame, latest_documents, record_versions
 from pipelines.lib.settings import REFERENCE_DIR, max_bad_row_share
-from pipelines.lib.warehouse import connect, replace_quarantine, replace_table
+from pipelines.lib.warehouse import connect, replace_quarantine, replace_table, replace_years
 
 REFERENCE_FILES = {
     "countries": "countries.csv",
@@ -28,30 +29,34 @@ def _preview(df: pd.DataFrame, rows: int = 10) -> dg.MetadataValue:
     return dg.MetadataValue.md(df.head(rows).to_markdown(index=False) if len(df) else "_no rows_")
 
 
+def _describe(df: pd.DataFrame, quarantine: pd.DataFrame | None, settings) -> dict[str, object]:
+    """Metadata every raw table shows in the UI: columns, preview, quarantine summary."""
+    metadata: dict[str, object] = {
+        "dagster/column_schema": dg.TableSchema(
+            columns=[dg.TableColumn(name=str(c), type=str(t)) for c, t in df.dtypes.items()]
+        ),
+        "quarantined_rows": 0 if quarantine is None else len(quarantine),
+        "warehouse": dg.MetadataValue.path(str(settings.warehouse)),
+        "preview": _preview(df),
+    }
+    if quarantine is not None and len(quarantine):
+        metadata["quarantine_reasons"] = dg.MetadataValue.md(
+            quarantine.groupby("reason").size().sort_values(ascending=False).head(15)
+            .rename("rows").reset_index().to_markdown(index=False)
+        )
+    return metadata
+
+
 def _write(context: dg.AssetExecutionContext, paths: MineralsPaths, table: str, df: pd.DataFrame,
            quarantine: pd.DataFrame | None = None, **extra: object) -> dg.MaterializeResult:
     """Write a raw table (and its quarantined rows) and describe it in the UI."""
     settings = paths.settings()
     with connect(settings.warehouse) as con:
         n = replace_table(con, "raw", table, df)
-        n_quarantined = replace_quarantine(con, table, quarantine) if quarantine is not None else 0
-    context.log.info(f"raw.{table}: {n} rows written, {n_quarantined} quarantined")
-    metadata: dict[str, object] = {
-        "dagster/row_count": n,
-        "dagster/column_schema": dg.TableSchema(
-            columns=[dg.TableColumn(name=str(c), type=str(t)) for c, t in df.dtypes.items()]
-        ),
-        "quarantined_rows": n_quarantined,
-        "warehouse": dg.MetadataValue.path(str(settings.warehouse)),
-        "preview": _preview(df),
-        **extra,
-    }
-    if n_quarantined:
-        metadata["quarantine_reasons"] = dg.MetadataValue.md(
-            quarantine.groupby("reason").size().sort_values(ascending=False).head(15)
-            .rename("rows").reset_index().to_markdown(index=False)
-        )
-    return dg.MaterializeResult(metadata=metadata)
+        if quarantine is not None:
+            replace_quarantine(con, table, quarantine)
+    context.log.info(f"raw.{table}: {n} rows written, {0 if quarantine is None else len(quarantine)} quarantined")
+    return dg.MaterializeResult(metadata={**_describe(df, quarantine, settings), "dagster/row_count": n, **extra})
 
 
 @dg.multi_asset(
@@ -80,27 +85,39 @@ def _matcher() -> CountryMatcher:
 
 
 @dg.asset(key=["raw", "trade_flows"], group_name="ingest", kinds={"python", "duckdb"}, pool=WAREHOUSE_POOL,
-          deps=[["raw", "countries"], ["raw", "trade_country_codes"]])
+          deps=[["raw", "countries"], ["raw", "trade_country_codes"]],
+          partitions_def=trade_years, backfill_policy=dg.BackfillPolicy.single_run())
 def trade_flows(context: dg.AssetExecutionContext, paths: MineralsPaths) -> dg.MaterializeResult:
     """All trade rows in one canonical layout: ITC Trade Map quantity exports (trade/trademap/),
     BACI reconciled value extracts (trade/baci_extract/), CEPII BACI releases (trade/baci/) and
     UN Comtrade API responses (trade/comtrade/). Unmatched partners and malformed rows go to
-    raw.quarantine with file, line and reason."""
+    raw.quarantine with file, line and reason. Partitioned by year: a run replaces exactly the
+    years it covers, and reads BACI releases of those years only."""
     settings = paths.settings()
     limit = max_bad_row_share()
     matcher = _matcher()
+    first, last = year_range(context)
     frames, quarantined, stats = trade.read_all(settings.trade_dir, matcher, settings.input_dir,
-                                                log=context.log.info)
+                                                years=(first, last), log=context.log.info)
     flows = pd.concat(frames, ignore_index=True) if frames else trade.empty_flows()
     flows, duplicates = trade.quarantine_duplicates(flows)
     quarantine = pd.concat([*quarantined, duplicates], ignore_index=True)
     share = trade.bad_row_share(len(flows), len(quarantine))
     by_source = flows.groupby("source").size().to_dict() if len(flows) else {}
-    result = _write(context, paths, "trade_flows", flows, quarantine,
-                    rows_by_source=dg.MetadataValue.json(by_source),
-                    duplicate_rows=len(duplicates),
-                    bad_row_share=round(share, 6),
-                    reader_stats=dg.MetadataValue.json(stats))
+    with connect(settings.warehouse) as con:
+        n = replace_years(con, "raw", "trade_flows", flows, first, last)
+        replace_quarantine(con, "trade_flows", quarantine, source_files=stats["files_read"])
+    context.log.info(f"raw.trade_flows {first}-{last}: {n} rows written, {len(quarantine)} quarantined")
+    result = dg.MaterializeResult(metadata={
+        **_describe(flows, quarantine, settings),
+        "dagster/row_count": n,
+        "years": f"{first}-{last}",
+        "rows_by_source": dg.MetadataValue.json(by_source),
+        "duplicate_rows": len(duplicates),
+        "bad_row_share": round(share, 6),
+        "reader_stats": dg.MetadataValue.json({k: v for k, v in stats.items() if k != "files_read"}),
+        "files_read": len(stats["files_read"]),
+    })
     if share > limit:
         raise dg.Failure(
             description=f"{len(quarantine):,} of {len(flows) + len(quarantine):,} trade rows ({share:.1%}) were "

@@ -1,6 +1,7 @@
 """dbt models as Dagster assets: staging → intermediate → marts, tests as asset checks."""
 
 
+import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -9,6 +10,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from pipelines.defs.partitions import trade_years, year_range
 from pipelines.defs.resources import WAREHOUSE_POOL, MineralsPaths, dbt_project
 
 
@@ -58,12 +60,29 @@ def _release_adapter_connection() -> None:
             DuckDBConnectionManager._ENV = None
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
-            pool=WAREHOUSE_POOL)
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: MineralsPaths):
-    """Build and test every selected dbt model against the warehouse."""
+TRADE_MODELS = "stg_raw__trade_flows int_trade_flows_mapped supplier_shares value_chain_dependency"
+
+
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: MineralsPaths, args: list[str]):
     with _warehouse_env(str(paths.settings().warehouse)):
         try:
-            yield from dbt.cli(["build"], context=context).stream().fetch_row_counts()
+            yield from dbt.cli(["build", *args], context=context).stream().fetch_row_counts()
         finally:
             _release_adapter_connection()
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
+            select=TRADE_MODELS, partitions_def=trade_years, backfill_policy=dg.BackfillPolicy.single_run(),
+            pool=WAREHOUSE_POOL, name="dbt_trade_models")
+def dbt_trade_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: MineralsPaths):
+    """The trade path, built incrementally by year: a run rebuilds exactly the years of its partitions."""
+    first, last = year_range(context)
+    context.log.info(f"building trade models for {first}-{last}")
+    yield from _build(context, dbt, paths, ["--vars", json.dumps({"min_year": first, "max_year": last})])
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
+            exclude=TRADE_MODELS, pool=WAREHOUSE_POOL, name="dbt_models")
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: MineralsPaths):
+    """Every other model: reference, production, announcements and agreements."""
+    yield from _build(context, dbt, paths, [])

@@ -35,6 +35,7 @@ from pipelines.lib.frames import (
     FLOW_SCHEMA,
     QUARANTINE_COLUMNS,
     QUARANTINE_SCHEMA,
+    source_path,
     typed_frame,
 )
 from pipelines.lib.settings import REFERENCE_DIR
@@ -110,13 +111,17 @@ def read_all(
     root: str | Path | None = None,
     *,
     hs6: Iterable[str] | None = None,
+    years: tuple[int, int] | None = None,
     log: Callable[[str], None] | None = None,
 ) -> tuple[list[pd.DataFrame], list[pd.DataFrame], dict[str, Any]]:
     """Read every trade source present under ``trade_dir``.
 
     Returns the flow frames and quarantine frames (one per source or release file, empty ones
-    left out) and ``stats`` keyed by source (BACI releases by file name). ``root`` is the folder
-    ``source_file`` is relative to (default: ``trade_dir``)."""
+    left out) and ``stats`` keyed by source (BACI releases by file name), plus ``stats["files_read"]``,
+    the input files looked at (relative to ``root``). ``root`` is the folder ``source_file`` is
+    relative to (default: ``trade_dir``). With ``years`` (first, last), only flows of those years are
+    returned and BACI releases of other years are not read at all; problems found in multi-year
+    files are quarantined whatever the years."""
     trade_dir = Path(trade_dir)
     root = trade_dir if root is None else Path(root)
     say = log or (lambda message: None)
@@ -124,8 +129,12 @@ def read_all(
     quarantined: list[pd.DataFrame] = []
     stats: dict[str, Any] = {}
 
+    files_read: list[Path] = []
+
     def keep(name: str, result: tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]) -> None:
         rows, quarantine, reader_stats = result
+        if years is not None:
+            rows = rows[rows["year"].between(*years)]
         if len(rows):
             flows.append(rows)
         if len(quarantine):
@@ -133,21 +142,36 @@ def read_all(
         stats[name] = reader_stats
         say(f"{name}: {len(rows)} rows kept, {len(quarantine)} quarantined")
 
-    if (trade_dir / "trademap").is_dir() and trademap_files(trade_dir / "trademap"):
+    if (trade_dir / "trademap").is_dir() and (files := trademap_files(trade_dir / "trademap")):
+        files_read.extend(files)
         keep("trademap", read_trademap(trade_dir / "trademap", matcher, root))
     if (trade_dir / "baci_extract").is_dir() and (files := baci_extract_files(trade_dir / "baci_extract")):
+        files_read.extend(files)
         keep("baci_extract", read_baci_extract(files, matcher, root))
     other_sources = {trade_dir / "trademap", trade_dir / "baci_extract"}
     responses = [p for p in comtrade_files(trade_dir) if not other_sources.intersection(p.parents)]
     if responses:
+        files_read.extend(responses)
         keep("comtrade", read_comtrade(responses, matcher, root))
     if trade_dir.is_dir():
         codes = sorted(set(hs6)) if hs6 is not None else mineral_hs6_codes()
         for release, country_codes in baci_release_files(trade_dir):
+            year = release_year(release)
+            if years is not None and year is not None and not years[0] <= year <= years[1]:
+                continue
             say(f"reading {release.name} for {len(codes)} HS6 codes")
+            files_read.append(release)
             result = read_baci_release(release, country_codes, root, hs6=codes, matcher=matcher)
             keep(f"baci/{release.name}", result)
+    stats["files_read"] = [source_path(path, root) for path in files_read]
     return flows, quarantined, stats
+
+
+def release_year(path: str | Path) -> int | None:
+    """The year in a BACI release file name (``BACI_HS17_Y2022_V202601.csv`` → 2022)."""
+    match = re.search(r"_Y(\d{4})_", Path(path).name)
+    return int(match.group(1)) if match else None
+
 
 
 FLOW_KEY = ["source", "reported_by", "year", "hs_code", "exporter_iso3", "importer_iso3"]

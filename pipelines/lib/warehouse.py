@@ -40,8 +40,30 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, df: p
     return con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
 
 
-def replace_quarantine(con: duckdb.DuckDBPyConnection, asset: str, rows: pd.DataFrame) -> int:
-    """Replace the quarantined rows of one asset in `raw.quarantine`; returns how many there are."""
+def replace_years(con: duckdb.DuckDBPyConnection, schema: str, table: str, df: pd.DataFrame,
+                  first: int, last: int) -> int:
+    """Replace the rows of years `first`..`last` of `schema.table` with `df`, in one transaction;
+    other years are left as they are. Returns the number of rows now stored for those years."""
+    con.execute(f"create schema if not exists {schema}")
+    con.register("_incoming", df)
+    try:
+        con.execute("begin transaction")
+        con.execute(f"create table if not exists {schema}.{table} as select * from _incoming limit 0")
+        con.execute(f"delete from {schema}.{table} where year between ? and ?", [first, last])
+        con.execute(f"insert into {schema}.{table} by name select * from _incoming")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("_incoming")
+    return con.execute(f"select count(*) from {schema}.{table} where year between ? and ?", [first, last]).fetchone()[0]
+
+
+def replace_quarantine(con: duckdb.DuckDBPyConnection, asset: str, rows: pd.DataFrame,
+                       source_files: list[str] | None = None) -> int:
+    """Replace the quarantined rows of one asset in `raw.quarantine` (only those of `source_files`
+    when given: the files this load read); returns how many rows were quarantined now."""
     con.execute("create schema if not exists raw")
     con.execute(
         """
@@ -58,7 +80,11 @@ def replace_quarantine(con: duckdb.DuckDBPyConnection, asset: str, rows: pd.Data
     con.register("_quarantined", frame)
     try:
         con.execute("begin transaction")
-        con.execute("delete from raw.quarantine where asset = ?", [asset])
+        if source_files is None:
+            con.execute("delete from raw.quarantine where asset = ?", [asset])
+        else:
+            con.execute("delete from raw.quarantine where asset = ? and list_contains(?, source_file)",
+                        [asset, source_files])
         con.execute(
             "insert into raw.quarantine (asset, source, source_file, source_line, reason, record) "
             "select asset, source, source_file, cast(source_line as bigint), reason, record from _quarantined"

@@ -132,5 +132,5 @@ def test_usgs_cobalt_drc_2024(matcher: CountryMatcher) -> None:
 
 def test_empty_trade_folder(tmp_path: Path, matcher: CountryMatcher) -> None:
     frames, quarantined, stats = trade.read_all(tmp_path, matcher)
-    assert frames == [] and quarantined == [] and stats == {}
+    assert frames == [] and quarantined == [] and stats == {"files_read": []}
     assert list(trade.empty_flows().columns) == FLOW_COLUMNS

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_year_window() }}",
+    )
+}}
+
 -- Bilateral flows between two countries, tagged with mineral and stage, one row
 -- per flow and basis (value in USD or quantity in tonnes).
 -- * Aggregates (World, "nes" areas, free zones) and re-imports are left out.
@@ -10,6 +19,7 @@ with
 
 flows as (
     select * from {{ ref('stg_raw__trade_flows') }}
+    {{ year_window_filter() }}
 ),
 
 codes as (

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_year_window() }}",
+    )
+}}
+
 -- Each importer's suppliers for a mineral, stage, year and basis, with shares.
 -- One source per group: where several sources cover the same importer, mineral,
 -- stage, year and basis, the preferred one is used (value: BACI release, then the
@@ -7,6 +16,7 @@ with
 
 flows as (
     select * from {{ ref('int_trade_flows_mapped') }}
+    {{ year_window_filter() }}
 ),
 
 ranked_sources as (

@@ -1,9 +1,19 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_year_window() }}",
+    )
+}}
+
 -- How concentrated each importer's supply is, per mineral, stage, year and basis.
 
 with
 
 shares as (
     select * from {{ ref('supplier_shares') }}
+    {{ year_window_filter() }}
 ),
 
 final as (
