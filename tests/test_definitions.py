@@ -73,3 +73,34 @@ def test_instance_config_limits_the_warehouse_pool_to_one(tmp_path):
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
     finally:
         instance.dispose()
+
+
+def test_trade_sensor_requests_the_year_of_a_new_release_once(tmp_path):
+    from pipelines.defs.automation import trade_inputs_sensor
+    from pipelines.defs.resources import MineralsPaths
+
+    trade_dir = tmp_path / "inputs" / "trade"
+    trade_dir.mkdir(parents=True)
+    paths = MineralsPaths(input_dir=str(tmp_path / "inputs"))
+    context = dg.build_sensor_context(resources={"paths": paths})
+    [skip] = list(trade_inputs_sensor(context))
+    assert isinstance(skip, dg.SkipReason) and "no new or changed files" in skip.skip_message
+
+    (trade_dir / "BACI_HS22_Y2024_V202601.csv").write_text("t,i,j,k,v,q\n")
+    context = dg.build_sensor_context(resources={"paths": paths})
+    [request] = list(trade_inputs_sensor(context))
+    assert request.tags["dagster/asset_partition_range_start"] == "2024" == request.tags["dagster/asset_partition_range_end"]
+    # Same files, next tick: nothing new.
+    again = dg.build_sensor_context(cursor=context.cursor, resources={"paths": paths})
+    [skip] = list(trade_inputs_sensor(again))
+    assert isinstance(skip, dg.SkipReason)
+
+
+def test_monthly_schedule_rebuilds_the_two_latest_years():
+    from datetime import UTC, datetime
+
+    schedule = defs.resolve_schedule_def("trade_and_production_monthly_schedule")
+    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 12, 1, 7, tzinfo=UTC))
+    [request] = schedule.evaluate_tick(context).run_requests
+    assert (request.tags["dagster/asset_partition_range_start"], request.tags["dagster/asset_partition_range_end"]) == (
+        "2024", "2025")
