@@ -16,13 +16,17 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterable
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from pipelines.lib.baci import (
+    RELEASE_SOURCE,
     baci_extract_files,
     read_baci_country_codes,
     read_baci_extract,
@@ -35,6 +39,7 @@ from pipelines.lib.frames import (
     FLOW_SCHEMA,
     QUARANTINE_COLUMNS,
     QUARANTINE_SCHEMA,
+    QuarantineLog,
     source_path,
     typed_frame,
 )
@@ -163,8 +168,57 @@ def read_all(
             files_read.append(release)
             result = read_baci_release(release, country_codes, root, hs6=codes, matcher=matcher)
             keep(f"baci/{release.name}", result)
+        for archive in sorted(trade_dir.rglob("BACI_*.zip")):
+            files_read.append(archive)
+            for name, result in read_baci_zip(archive, root, hs6=codes, years=years, matcher=matcher):
+                say(f"read {name} from {archive.name}")
+                keep(f"baci/{archive.name}/{name}", result)
     stats["files_read"] = [source_path(path, root) for path in files_read]
     return flows, quarantined, stats
+
+
+def read_baci_zip(
+    archive: Path,
+    root: str | Path | None,
+    *,
+    hs6: list[str],
+    years: tuple[int, int] | None,
+    matcher: CountryMatcher,
+) -> Iterator[tuple[str, tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]]]:
+    """Read the year files of a BACI release archive as CEPII ships it (``BACI_HS17_V202401b.zip``
+    holding ``BACI_HS17_Y<year>_V<version>.csv`` and ``country_codes_V<version>.csv``).
+
+    Each wanted member is streamed to a temporary folder and read like an extracted release;
+    ``source_file`` then names the archive and the member (``trade/BACI_HS17_V202401b.zip/BACI_...csv``).
+    A damaged archive is quarantined whole with the reason."""
+    rel = source_path(archive, root)
+    try:
+        with zipfile.ZipFile(archive) as bundle, tempfile.TemporaryDirectory(prefix="baci-") as tmp:
+            names = bundle.namelist()
+            codes = [n for n in names if Path(n).name.startswith("country_codes_V") and n.endswith(".csv")]
+            if not codes:
+                raise zipfile.BadZipFile("no country_codes_V*.csv in the archive")
+            codes_path = Path(tmp) / Path(codes[0]).name
+            with bundle.open(codes[0]) as src, codes_path.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+            for name in names:
+                if not _RELEASE_FILE.match(Path(name).name):
+                    continue
+                year = release_year(name)
+                if years is not None and year is not None and not years[0] <= year <= years[1]:
+                    continue
+                member = Path(tmp) / Path(name).name
+                with bundle.open(name) as src, member.open("wb") as dst:
+                    shutil.copyfileobj(src, dst, length=1 << 20)
+                flows, quarantine, stats = read_baci_release(member, codes_path, tmp, hs6=hs6, matcher=matcher)
+                for frame in (flows, quarantine):
+                    frame["source_file"] = f"{rel}/" + frame["source_file"].astype("string")
+                member.unlink()
+                yield Path(name).name, (flows, quarantine, stats)
+    except (zipfile.BadZipFile, OSError) as error:
+        log = QuarantineLog(RELEASE_SOURCE)
+        log.add(rel, 0, f"unreadable BACI archive: {error}", "", kind="unreadable archive")
+        yield archive.name, (empty_flows(), log.frame(), {"files_quarantined": 1, "quarantine_reasons": log.reasons()})
 
 
 def release_year(path: str | Path) -> int | None:
