@@ -12,6 +12,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from pipelines.defs.partitions import trade_years, year_range
 from pipelines.defs.resources import WAREHOUSE_POOL, MineralsPaths, dbt_project
+from pipelines.lib.warehouse import connect
 
 
 class MineralsDbtTranslator(DagsterDbtTranslator):
@@ -32,17 +33,22 @@ translator = MineralsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_
 
 
 @contextmanager
-def _warehouse_env(path: str) -> Iterator[None]:
-    """Point dbt's profile at the warehouse this run uses (dbt reads MINERALS_WAREHOUSE)."""
-    previous = os.environ.get("MINERALS_WAREHOUSE")
-    os.environ["MINERALS_WAREHOUSE"] = path
+def _env(name: str, value: str) -> Iterator[None]:
+    """Set an environment variable for the dbt process started inside the block."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
     try:
         yield
     finally:
         if previous is None:
-            os.environ.pop("MINERALS_WAREHOUSE", None)
+            os.environ.pop(name, None)
         else:
-            os.environ["MINERALS_WAREHOUSE"] = previous
+            os.environ[name] = previous
+
+
+def _warehouse_env(path: str):
+    """Point dbt's profile at the warehouse this run uses (dbt reads MINERALS_WAREHOUSE)."""
+    return _env("MINERALS_WAREHOUSE", path)
 
 
 def _release_adapter_connection() -> None:
@@ -60,15 +66,31 @@ def _release_adapter_connection() -> None:
             DuckDBConnectionManager._ENV = None
 
 
-TRADE_MODELS = "stg_raw__trade_flows int_trade_flows_mapped supplier_shares value_chain_dependency"
+TRADE_MODELS = "stg_raw__trade_flows int_trade_flows_mapped supplier_shares value_chain_dependency mirror_discrepancies"
 
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: MineralsPaths, args: list[str]):
-    with _warehouse_env(str(paths.settings().warehouse)):
+    """Run `dbt build`, then report each model's row count (read from the warehouse by its
+    schema and table once dbt has released the file, so any warehouse file name works)."""
+    warehouse = paths.settings().warehouse
+    # "buildable": a test runs in the invocation that builds all of its models (or their
+    # ancestors), never in one where a model it reads is not built yet.
+    with _warehouse_env(str(warehouse)), _env("DBT_INDIRECT_SELECTION", "buildable"):
         try:
-            yield from dbt.cli(["build", *args], context=context).stream().fetch_row_counts()
+            events = list(dbt.cli(["build", *args], context=context).stream())
         finally:
             _release_adapter_connection()
+    with connect(warehouse) as con:
+        for event in events:
+            if isinstance(event, dg.Output):
+                schema, table = context.asset_key_for_output(event.output_name).path
+                is_table = con.execute(
+                    "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, table]
+                ).fetchone()[0]
+                if is_table:  # views have no stored rows to count
+                    count = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+                    event = event.with_metadata({**event.metadata, "dagster/row_count": int(count)})
+            yield event
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,

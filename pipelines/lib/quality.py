@@ -176,6 +176,19 @@ def suite_for(table: str, known_codes: list[str]) -> list[gxe.Expectation]:
             _why(gxe.ExpectColumnValuesToBeInSet(column="instrument", value_set=INSTRUMENTS),
                  "instruments come from one vocabulary"),
         ]
+    if table == "mirror_discrepancies":
+        return [
+            _non_empty(table),
+            *_not_null(["source", "year", "exporter_iso3", "importer_iso3", "mineral", "stage", "basis",
+                        "importer_reported", "exporter_reported"], "a mirror pair has both sides"),
+            *_iso3(["importer_iso3", "exporter_iso3"], known_codes),
+            _years(),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="basis", value_set=BASES), "value and quantity are never mixed"),
+            _why(gxe.ExpectColumnValuesToBeBetween(column="importer_reported", min_value=0),
+                 "reported flows are never negative"),
+            _why(gxe.ExpectColumnValuesToBeBetween(column="exporter_reported", min_value=0),
+                 "reported flows are never negative"),
+        ]
     if table == "hs_mineral_map":
         return [
             _non_empty(table),
