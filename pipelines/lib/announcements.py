@@ -6,12 +6,13 @@ Pure helpers, no Dagster imports. Three layers:
 * `read_source` turns one source into document dicts (RSS/Atom via feedparser after a defusedxml
   safety check, HTML via trafilatura, plain text/Markdown, or the curated events CSV). Anything
   that cannot be read becomes a quarantine record instead of stopping the other documents.
-* `extract` is a rule-based reader of one title + body: parties (ISO 3166-1 alpha-3, `EUU` for
-  the European Union), other countries mentioned, minerals, value-chain stages, instrument and
-  whether the text announces cooperation. Every vocabulary it uses is a module-level table.
+* `extract` (from `pipelines.lib.extraction`, re-exported here) reads one title + body: parties,
+  other countries mentioned, minerals, value-chain stages, instrument, cooperation, date.
 
 `read_events` parses the curated diplomacy-events CSV into a DataFrame with the same vocabulary.
-Run `python -m pipelines.lib.announcements <file-or-text>` to see the extraction as JSON.
+Two command lines: `python -m pipelines.lib.announcements <file-or-text>` prints the documents of
+one file with their extraction, and `cli` (`minerals extract PATH...`) prints one JSON line per
+document of any number of files.
 """
 
 from __future__ import annotations
@@ -23,12 +24,10 @@ import io
 import json
 import re
 import sys
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -39,10 +38,21 @@ import httpx
 import lxml.etree
 import lxml.html
 import pandas as pd
-import pycountry
 import trafilatura
 import yaml
 from defusedxml import ElementTree as DefusedElementTree
+
+from pipelines.lib.extraction import (  # noqa: F401  (re-exported for callers of this module)
+    COOPERATIVE_INSTRUMENTS,
+    INSTRUMENTS,
+    STAGES,
+    _stages,
+    extract,
+    match_countries,
+    normalize_text,
+    split_sentences,
+)
+from pipelines.lib.extraction import _acting_groups as _groups
 
 # --------------------------------------------------------------------------------------------
 # Sources
@@ -219,13 +229,6 @@ def _quarantine(source: Source, source_file: str, line: int | None, reason: str,
 
 def _preview(data: bytes) -> str:
     return data[: QUARANTINE_RECORD_CHARS * 4].decode("utf-8", errors="replace")
-
-
-def normalize_text(text: str) -> str:
-    """NFKC, collapse runs of spaces inside lines, drop blank lines at the edges."""
-    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
-    lines = [" ".join(line.split()) for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def canonical_url(url: str) -> str:
@@ -562,479 +565,6 @@ def read_all(
 
 
 # --------------------------------------------------------------------------------------------
-# Extraction vocabularies
-# --------------------------------------------------------------------------------------------
-
-# Names, short forms, demonyms and capitals used as metonyms for governments. Matched
-# case-sensitively on word boundaries (so "US" is not the pronoun "us"); pycountry adds the
-# official and common names of every other country.
-COUNTRY_ALIASES: dict[str, str] = {
-    "United States": "USA",
-    "United States of America": "USA",
-    "U.S.": "USA",
-    "U.S.A.": "USA",
-    "US": "USA",
-    "USA": "USA",
-    "America": "USA",
-    "American": "USA",
-    "Americans": "USA",
-    "Washington": "USA",
-    "India": "IND",
-    "Indian": "IND",
-    "New Delhi": "IND",
-    "Japan": "JPN",
-    "Japanese": "JPN",
-    "Tokyo": "JPN",
-    "Australia": "AUS",
-    "Australian": "AUS",
-    "Canberra": "AUS",
-    "European Union": "EUU",
-    "EU": "EUU",
-    "E.U.": "EUU",
-    "European Commission": "EUU",
-    "Brussels": "EUU",
-    "China": "CHN",
-    "Chinese": "CHN",
-    "Beijing": "CHN",
-    "PRC": "CHN",
-    "Ukraine": "UKR",
-    "Ukrainian": "UKR",
-    "Kyiv": "UKR",
-    "Canada": "CAN",
-    "Canadian": "CAN",
-    "Ottawa": "CAN",
-    "United Kingdom": "GBR",
-    "UK": "GBR",
-    "U.K.": "GBR",
-    "Britain": "GBR",
-    "Great Britain": "GBR",
-    "British": "GBR",
-    "South Korea": "KOR",
-    "Republic of Korea": "KOR",
-    "South Korean": "KOR",
-    "Seoul": "KOR",
-    "North Korea": "PRK",
-    "Russia": "RUS",
-    "Russian": "RUS",
-    "Moscow": "RUS",
-    "German": "DEU",
-    "French": "FRA",
-    "Italian": "ITA",
-    "Estonian": "EST",
-    "Finnish": "FIN",
-    "Swedish": "SWE",
-    "Norwegian": "NOR",
-    "Argentine": "ARG",
-    "Argentinian": "ARG",
-    "Chilean": "CHL",
-    "Brazilian": "BRA",
-    "Indonesian": "IDN",
-    "Saudi": "SAU",
-    "Vietnam": "VNM",
-    "Turkey": "TUR",
-    "Czech Republic": "CZE",
-    "DRC": "COD",
-    "Democratic Republic of the Congo": "COD",
-    "Congolese": "COD",
-}
-# pycountry names that are usually something else in English news text.
-AMBIGUOUS_COUNTRY_NAMES = frozenset({"Georgia", "Jersey", "Chad", "Jordan", "Guernsey"})
-# Phrases masked before country matching (regions, oceans, US states, publications).
-NON_COUNTRY_PHRASES = (
-    r"\b(?:Latin|South|North|Central|Native) Americ\w*",
-    r"\bIndian Ocean\b",
-    r"\bNew Mexico\b",
-    r"\bBritish Columbia\b",
-    r"\bWashington (?:State|Post)\b",
-)
-
-# Groupings that stand for their members when they act, and those whose membership changes
-# over time (no members listed: the group is reported, the members are not guessed).
-GROUP_MEMBERS: dict[str, tuple[str, ...]] = {
-    "Quad": ("AUS", "IND", "JPN", "USA"),
-    "MSP": (),
-}
-GROUP_PATTERNS: dict[str, str] = {
-    "Quad": r"\bQuad\b",
-    "MSP": r"\bMSP\b|\bMinerals Security Partnership\b",
-}
-
-# Words just before a country that make it a venue, a supplier or a rival rather than a party.
-# A country joined to such a mention by "and", "or" or a comma shares its role.
-NON_PARTY_BEFORE = re.compile(
-    r"\b(?:in|at|near|hosted in|outside(?: of)?|beyond|against|other than|versus|aimed at|targets?|targeting"
-    r"|(?:dependen(?:ce|cy|t)|relian(?:ce|t)|depend(?:s|ing)?) on"
-    r"|(?:imports?|supplies|supply|away) from"
-    r"|(?:dominated|controlled) by|(?:dominance|control) (?:of|by)"
-    r"|(?:rivals?|competitors?)(?: such as| like| including)?)\s+(?:the\s+)?$",
-    re.I,
-)
-NON_PARTY_AFTER = re.compile(
-    r"^(?:['’]s\s+(?:dominance|grip|monopoly|control|near-monopoly|export (?:controls?|restrictions?|bans?))"
-    r"|[-–](?:dominated|controlled)|\s+(?:dominates|controls)\b)",
-    re.I,
-)
-LIST_JOINER = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)(?:the\s+)?$")
-
-# Canonical mineral -> patterns (case-insensitive). "critical minerals" stands for talk of
-# critical/strategic minerals or raw materials in general.
-MINERAL_PATTERNS: dict[str, tuple[str, ...]] = {
-    "critical minerals": (
-        r"\b(?:critical|strategic)(?: (?:and|or) (?:critical|strategic))?"
-        r" (?:minerals?|raw materials?|metals?)\b",
-        r"\bminerals? (?:deal|agreement|resources)\b",
-    ),
-    "lithium": (r"\blithium\b",),
-    "cobalt": (r"\bcobalt\b",),
-    "nickel": (r"\bnickel\b",),
-    "manganese": (r"\bmanganese\b",),
-    "graphite": (r"\bgraphite\b",),
-    "rare earths": (
-        r"\brare[- ]earths?\b",
-        r"\bREEs?\b",
-        r"\bNdPr\b",
-        r"\b(?:neodymium|praseodymium|dysprosium|terbium)\b",
-    ),
-    "gallium": (r"\bgallium\b",),
-    "germanium": (r"\bgermanium\b",),
-    "antimony": (r"\bantimony\b",),
-    "tungsten": (r"\btungsten\b",),
-    "copper": (r"\bcopper\b",),
-    "uranium": (r"\buranium\b",),
-    "platinum group metals": (
-        r"\bplatinum[- ]group (?:metals|elements)\b",
-        r"\bPGMs?\b",
-        r"\b(?:platinum|palladium|rhodium|iridium)\b",
-    ),
-    "tin": (r"\btin\b",),
-    "tantalum": (r"\btantalum\b",),
-    "niobium": (r"\bniobium\b",),
-    "vanadium": (r"\bvanadium\b",),
-    "titanium": (r"\btitanium\b",),
-    "aluminum": (r"\balumin(?:um|ium)\b", r"\bbauxite\b", r"\balumina\b"),
-    "silicon": (r"\bsilicon\b",),
-    "zinc": (r"\bzinc\b",),
-    "tellurium": (r"\btellurium\b",),
-    "indium": (r"\bindium\b",),
-    "bismuth": (r"\bbismuth\b",),
-    "magnesium": (r"\bmagnesium\b",),
-    "beryllium": (r"\bberyllium\b",),
-    "chromium": (r"\bchromium\b", r"\bchromite\b"),
-    "fluorspar": (r"\bfluorspar\b", r"\bfluorite\b"),
-    "barite": (r"\bbarite\b", r"\bbarytes?\b"),
-    "phosphate": (r"\bphosphates?\b",),
-    "potash": (r"\bpotash\b",),
-    "helium": (r"\bhelium\b",),
-    "zirconium": (r"\bzirconium\b",),
-    "hafnium": (r"\bhafnium\b",),
-    "rhenium": (r"\brhenium\b",),
-    "silver": (r"\bsilver\b",),
-}
-# Phrases that contain a mineral word without naming the mineral as a subject.
-NON_MINERAL_PHRASES = (r"\blithium[- ]ion\b", r"\bsilicon valley\b", r"\bsilver (?:medal|lining|jubilee)\b")
-
-STAGES = ("exploration", "mining", "processing", "recycling", "manufacturing")
-STAGE_PATTERNS: dict[str, tuple[str, ...]] = {
-    "exploration": (r"\bexplor(?:e|es|ed|ing|ation|atory)\b", r"\bprospect(?:ing|ion)\b"),
-    "mining": (r"\bmin(?:ing|es?|ed)\b", r"\bextraction\b", r"\bextractive\b"),
-    "processing": (
-        r"\bprocess(?:ing|ed|ors?)\b",
-        r"\brefin(?:e|es|ed|ing|ery|eries|ers?)\b",
-        r"\bsmelt(?:s|ed|ing|ers?)\b",
-        r"\bseparation\b",
-        r"\bbeneficiation\b",
-    ),
-    "recycling": (r"\brecycl(?:e|es|ed|ing)\b", r"\be-?waste\b", r"\brecover(?:y|ed|ing|s)?\b"),
-    "manufacturing": (
-        r"\bmanufactur(?:e|es|ed|ing|ers?)\b",
-        r"\bderivative products?\b",
-        r"\bmagnet (?:making|production|manufacturing)\b",
-        r"\b(?:cell|component|cathode|anode|precursor) (?:production|manufacturing)\b",
-    ),
-}
-# Masked before stage matching: names of institutions, other kinds of processing, and end uses
-# ("for EV manufacturing" says what the minerals are for, not which stage is cooperated on).
-END_USE_SECTORS = (
-    r"EVs?|electric vehicles?|vehicles?|automotive|auto|cars?|semiconductors?|chips?|defen[cs]e"
-    r"|aerospace|electronics|clean energy|renewable energy|solar panel|wind turbine"
-)
-NON_STAGE_PHRASES = (
-    r"\b(?:ministry|minister|department|bureau) of mines\b",
-    r"\bmines minister\b",
-    r"\bdata (?:mining|processing)\b",
-    r"\bvisa processing\b",
-    r"\b(?:economic|disaster|post-war|pandemic) recovery\b",
-    rf"\b(?:{END_USE_SECTORS})(?:[- ]related)? (?:manufacturing|production)\b",
-)
-
-INSTRUMENTS = (
-    "meeting",
-    "joint_statement",
-    "mou",
-    "framework",
-    "agreement",
-    "partnership",
-    "investment",
-    "policy_list",
-    "export_control",
-    "none",
-)
-# Instrument cues, in priority order: when one sentence matches several, the first wins (a
-# framework signed at a meeting is a framework; a partnership announced in a joint statement is
-# a partnership). The title is read first, then the lead sentence, then the rest.
-INSTRUMENT_PATTERNS: dict[str, tuple[str, ...]] = {
-    "export_control": (
-        r"\bexport (?:controls?|restrictions?|bans?|licen[cs](?:e|es|ing))\b",
-        r"\brestrict(?:s|ed|ing)? (?:the )?exports?\b",
-    ),
-    "policy_list": (
-        r"\blist of (?:\d+ )?(?:critical|strategic)\b",
-        r"\b(?:critical|strategic) (?:minerals?|raw materials?) list\b",
-        r"\b(?:raw materials|minerals) act\b",
-        r"\bregulation \(eu\)",
-    ),
-    "mou": (r"\bmemorand(?:um|a) of understanding\b", r"\bmous?\b"),
-    "framework": (r"\bframeworks?\b",),
-    "agreement": (r"\bagree(?:s|d|ments?)?\b", r"\bdeals?\b", r"\baccords?\b", r"\btreat(?:y|ies)\b"),
-    "partnership": (
-        r"\bpartnerships?\b",
-        r"\binitiatives?\b",
-        r"\balliances?\b",
-        r"\bcoalitions?\b",
-        r"\bnetworks?\b",
-        r"\bjoin(?:s|ed|ing)?\b",
-    ),
-    "investment": (r"\binvest(?:s|ed|ing|ments?)?\b", r"\bfund(?:s|ing)?\b", r"\bfinanc(?:e|es|ing)\b"),
-    "joint_statement": (r"\bjoint (?:statement|declaration|communiqu[eé])\b",),
-    "meeting": (
-        r"\bmeet(?:s|ing|ings)?\b",
-        r"\bmet\b",
-        r"\btalks\b",
-        r"\bdiscuss(?:es|ed|ing|ion|ions)?\b",
-        r"\bministerial\b",
-        r"\bsummit\b",
-        r"\bdialogue\b",
-        r"\b(?:tele)?phone call\b",
-        r"\bvisit\b",
-    ),
-}
-COOPERATIVE_INSTRUMENTS = frozenset(
-    {"meeting", "joint_statement", "mou", "framework", "agreement", "partnership", "investment"}
-)
-# Wording that shows more than one actor when only one party is named.
-COOPERATION_CUES = (
-    r"\bcooperat\w*",
-    r"\bcollaborat\w*",
-    r"\b(?:bi|multi|pluri)lateral\b",
-    r"\bjoint(?:ly)?\b",
-    r"\bpartners?\b",
-    r"\bdelegations\b",
-    r"\btogether\b",
-)
-
-
-def _compile(patterns: Iterable[str], flags: int = re.I) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns), flags)
-
-
-@lru_cache(maxsize=1)
-def _vocabulary() -> dict[str, Any]:
-    """Compiled tables, built on first use (no work at import time)."""
-    aliases: dict[str, str] = {}
-    for country in pycountry.countries:
-        for attribute in ("name", "common_name", "official_name"):
-            value = getattr(country, attribute, None)
-            if value and "," not in value and value not in AMBIGUOUS_COUNTRY_NAMES:
-                aliases[value] = country.alpha_3
-    aliases.update(COUNTRY_ALIASES)
-    alternation = "|".join(re.escape(alias) for alias in sorted(aliases, key=len, reverse=True))
-    return {
-        "aliases": aliases,
-        "countries": re.compile(rf"(?<!\w)(?:{alternation})(?!\w)"),
-        "non_country": _compile(NON_COUNTRY_PHRASES, 0),
-        "groups": {name: re.compile(pattern) for name, pattern in GROUP_PATTERNS.items()},
-        "minerals": {name: _compile(patterns) for name, patterns in MINERAL_PATTERNS.items()},
-        "non_mineral": _compile(NON_MINERAL_PHRASES),
-        "stages": {name: _compile(patterns) for name, patterns in STAGE_PATTERNS.items()},
-        "non_stage": _compile(NON_STAGE_PHRASES),
-        "instruments": {name: _compile(patterns) for name, patterns in INSTRUMENT_PATTERNS.items()},
-        "cooperation": _compile(COOPERATION_CUES),
-    }
-
-
-# --------------------------------------------------------------------------------------------
-# Extraction
-# --------------------------------------------------------------------------------------------
-
-ABBREVIATIONS = frozenset(
-    {"Mr.", "Mrs.", "Ms.", "Dr.", "St.", "No.", "Inc.", "Ltd.", "Co.", "Corp.", "Jr.", "Sr.", "Gov.",
-     "Sen.", "Rep.", "Gen.", "Lt.", "Col.", "vs.", "e.g.", "i.e.", "incl.", "approx.", "Jan.", "Feb.",
-     "Mar.", "Apr.", "Aug.", "Sep.", "Sept.", "Oct.", "Nov.", "Dec."}
-)  # fmt: skip
-SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"“(\[]?[A-Z0-9])")
-INITIALS = re.compile(r"(?:[A-Z]\.)+")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of `text`; lines are hard breaks; abbreviations and initials (U.S., S.) don't split."""
-    sentences: list[str] = []
-    for line in text.split("\n"):
-        line = " ".join(line.split())
-        start = 0
-        for match in SENTENCE_END.finditer(line):
-            word = line[start : match.start() + 1].rsplit(" ", 1)[-1].lstrip('("“')
-            if word in ABBREVIATIONS or INITIALS.fullmatch(word):
-                continue
-            sentences.append(line[start : match.start() + 1])
-            start = match.end()
-        if line[start:].strip():
-            sentences.append(line[start:].strip())
-    return sentences
-
-
-def _mask(text: str, pattern: re.Pattern[str]) -> str:
-    return pattern.sub(lambda match: " " * len(match.group()), text)
-
-
-@dataclass(frozen=True)
-class _Mention:
-    code: str
-    start: int
-    end: int
-    is_actor: bool
-
-
-def _country_mentions(sentence: str) -> list[_Mention]:
-    vocab = _vocabulary()
-    masked = _mask(sentence, vocab["non_country"])
-    mentions: list[_Mention] = []
-    for match in vocab["countries"].finditer(masked):
-        before, after = masked[: match.start()], masked[match.end() :]
-        is_actor = not (NON_PARTY_BEFORE.search(before) or NON_PARTY_AFTER.match(after))
-        if is_actor and mentions and not mentions[-1].is_actor:
-            is_actor = not LIST_JOINER.match(masked[mentions[-1].end : match.start()])
-        mentions.append(_Mention(vocab["aliases"][match.group()], match.start(), match.end(), is_actor))
-    return mentions
-
-
-def _groups(sentence: str) -> list[str]:
-    return [name for name, pattern in _vocabulary()["groups"].items() if pattern.search(sentence)]
-
-
-def match_countries(text: str) -> list[str]:
-    """Sorted ISO3 codes of every country named in `text`, with members of acting groups (Quad)."""
-    codes = {mention.code for mention in _country_mentions(text)}
-    for group in _groups(text):
-        codes.update(GROUP_MEMBERS[group])
-    return sorted(codes)
-
-
-def _first(segments: list[str], predicate: Callable[[str], bool]) -> str | None:
-    return next((segment for segment in segments if predicate(segment)), None)
-
-
-def _minerals(sentence: str) -> set[str]:
-    vocab = _vocabulary()
-    masked = _mask(sentence, vocab["non_mineral"])
-    return {name for name, pattern in vocab["minerals"].items() if pattern.search(masked)}
-
-
-def _stages(sentence: str) -> set[str]:
-    vocab = _vocabulary()
-    masked = _mask(sentence, vocab["non_stage"])
-    return {name for name, pattern in vocab["stages"].items() if pattern.search(masked)}
-
-
-def _instrument(sentence: str) -> str | None:
-    return next(
-        (name for name, pattern in _vocabulary()["instruments"].items() if pattern.search(sentence)), None
-    )
-
-
-def extract(title: str, body: str = "") -> dict[str, Any]:
-    """Rule-based reading of one announcement.
-
-    Parties are the countries acting in the title and the lead sentence (venues such as "in
-    Tokyo" and rivals such as "dependence on China" excluded; "Quad" stands for its members);
-    every other country named is in `mentioned_countries`. Stages are only reported when
-    minerals are. The instrument comes from the title if it names one, else the lead, else the
-    rest. `is_cooperation` needs minerals, a cooperative instrument and either two parties, a
-    group or cooperation wording. `evidence` maps each non-empty field to the sentence behind it.
-    """
-    title, body = normalize_text(title or ""), normalize_text(body or "")
-    segments = ([title] if title else []) + split_sentences(body)
-    lead_size = 2 if title else 1  # title + lead sentence, or the lead sentence alone
-    evidence: dict[str, str] = {}
-
-    mentions = [(segment, _country_mentions(segment)) for segment in segments]
-    parties: set[str] = set()
-    for segment, found in mentions[:lead_size]:
-        actors = {m.code for m in found if m.is_actor}
-        for group in _groups(segment):
-            actors.update(GROUP_MEMBERS[group])
-        if actors:
-            evidence.setdefault("parties", segment)
-        parties |= actors
-    if not parties:  # nobody acts in the lead: take the first sentence where a country acts
-        for segment, found in mentions:
-            actors = {m.code for m in found if m.is_actor}
-            if actors:
-                parties, evidence["parties"] = actors, segment
-                break
-    mentioned: set[str] = set()
-    for segment, found in mentions:
-        others = {m.code for m in found} - parties
-        if others:
-            evidence.setdefault("mentioned_countries", segment)
-            mentioned |= others
-    groups = sorted({group for segment in segments for group in _groups(segment)})
-    if groups:
-        evidence["groups"] = _first(segments, _groups) or ""
-
-    minerals: set[str] = set()
-    for segment in segments:
-        found = _minerals(segment)
-        if found and "minerals" not in evidence:
-            evidence["minerals"] = segment
-        minerals |= found
-
-    stages: set[str] = set()
-    if minerals:
-        for segment in segments:
-            found = _stages(segment)
-            if found and "stages" not in evidence:
-                evidence["stages"] = segment
-            stages |= found
-
-    instrument = "none"
-    for part in (segments[:1], segments[1:lead_size], segments[lead_size:]):
-        hit = _first(part, lambda sentence: _instrument(sentence) is not None)
-        if hit:
-            instrument, evidence["instrument"] = _instrument(hit) or "none", hit
-            break
-
-    cooperation_cue = _first(segments, lambda s: bool(_vocabulary()["cooperation"].search(s)))
-    is_cooperation = bool(
-        minerals
-        and instrument in COOPERATIVE_INSTRUMENTS
-        and (len(parties) >= 2 or groups or cooperation_cue)
-    )
-    if is_cooperation:
-        evidence["is_cooperation"] = evidence["instrument"]
-
-    return {
-        "parties": sorted(parties),
-        "mentioned_countries": sorted(mentioned),
-        "groups": groups,
-        "minerals": sorted(minerals),
-        "stages": [stage for stage in STAGES if stage in stages],
-        "instrument": instrument,
-        "is_cooperation": is_cooperation,
-        "evidence": evidence,
-    }
-
-
-# --------------------------------------------------------------------------------------------
 # The curated diplomacy-events CSV
 # --------------------------------------------------------------------------------------------
 
@@ -1250,7 +780,7 @@ def main(argv: list[str] | None = None) -> int:
         output: Any = {
             "documents": [
                 {key: document[key] for key in ("announcement_id", "title", "published_date", "url")}
-                | extract(document["title"], document["body"])
+                | extract(document["title"], document["body"], document["published_date"])
                 for document in documents
             ],
             "quarantine": quarantine,
@@ -1260,6 +790,133 @@ def main(argv: list[str] | None = None) -> int:
         output = extract(title, body)
     print(json.dumps(output, indent=2, ensure_ascii=False, default=str))
     return 0
+
+
+# `minerals extract PATH...`: one JSON line per document on stdout, one per problem on stderr.
+CLI_FEED_SUFFIXES = {".xml": None, ".rss": "rss", ".atom": "atom"}
+CLI_SUFFIX_KINDS = {".txt": "text", ".md": "text", ".html": "html", ".htm": "html"}
+CLI_OUTPUT_KEYS = (
+    "id", "published_date", "parties", "minerals", "stages", "instrument", "is_cooperation",
+    "mentioned_countries", "evidence", "source_file", "title",
+)  # fmt: skip
+
+
+def _cli_record(document_id: str, title: str, body: str, published: Any, source_file: str) -> dict[str, Any]:
+    found = extract(title, body, published)
+    record = {key: found[key] for key in CLI_OUTPUT_KEYS if key in found}
+    record.update(id=document_id, source_file=source_file, title=normalize_text(title))
+    return {key: record[key] for key in CLI_OUTPUT_KEYS}
+
+
+def _cli_error(source_file: str, reason: str, line: int | None = None, item: str | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"error": "unreadable input", "source_file": source_file, "reason": reason}
+    if line is not None:
+        error["line"] = line
+    if item:
+        error["item"] = item
+    return error
+
+
+def _cli_jsonl(path: Path, label: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Documents of a JSON Lines file: one object per line with `title` and/or `body` (and an optional
+    `id`). Dates are read from the text; other keys are ignored."""
+    records, errors = [], []
+    try:
+        text = _decode(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        return [], [_cli_error(label, exc.strerror if isinstance(exc, OSError) else str(exc))]
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            errors.append(_cli_error(label, f"not valid JSON ({exc.msg} at column {exc.colno})", number))
+            continue
+        if not isinstance(item, dict):
+            errors.append(_cli_error(label, f"expected a JSON object, got {type(item).__name__}", number))
+            continue
+        title, body = item.get("title") or "", item.get("body") or ""
+        if not isinstance(title, str) or not isinstance(body, str):
+            errors.append(_cli_error(label, "`title` and `body` must be strings", number))
+            continue
+        if not title.strip() and not body.strip():
+            errors.append(_cli_error(label, "object has neither `title` nor `body` text", number))
+            continue
+        given = item.get("id")
+        document_id = str(given) if given not in (None, "") else announcement_id(
+            "cli", guid=None, url=None, title=normalize_text(title), body=normalize_text(body)
+        )
+        records.append(_cli_record(document_id, title, body, None, label))
+    return records, errors
+
+
+def _cli_read(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Extraction records and error objects for one input file."""
+    label = str(path)
+    if not path.is_file():
+        return [], [_cli_error(label, "no such file" if not path.exists() else "not a regular file")]
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        return _cli_jsonl(path, label)
+    if suffix in CLI_FEED_SUFFIXES:
+        kind = CLI_FEED_SUFFIXES[suffix]
+        if kind is None:
+            try:
+                kind = "atom" if b"<feed" in path.read_bytes()[:4096] else "rss"
+            except OSError as exc:
+                return [], [_cli_error(label, f"cannot read file: {exc.strerror}")]
+    elif suffix in CLI_SUFFIX_KINDS:
+        kind = CLI_SUFFIX_KINDS[suffix]
+    else:
+        supported = sorted({*CLI_FEED_SUFFIXES, *CLI_SUFFIX_KINDS, ".jsonl"})
+        return [], [_cli_error(label, f"unsupported file type {suffix or '(none)'!r}; expected one of {supported}")]
+    source = Source(name="cli", kind=kind, path=path.name)
+    documents, quarantine = read_source(source, path.parent)
+    records = [
+        _cli_record(document["announcement_id"], document["title"], document["body"], document["published_date"], label)
+        for document in documents
+    ]
+    errors = [
+        _cli_error(label, record["reason"], item=record["record"] if record["source_line"] is None else None)
+        for record in quarantine
+    ]
+    return records, errors
+
+
+def _extract_command(args: Any) -> int:
+    status = 0
+    for raw in args.paths:
+        records, errors = _cli_read(Path(raw))
+        for record in records:
+            print(json.dumps(record, ensure_ascii=False, default=str), flush=False)
+        for error in errors:
+            print(json.dumps(error, ensure_ascii=False, default=str), file=sys.stderr)
+            status = 1
+    sys.stdout.flush()
+    return status
+
+
+def cli(argv: list[str] | None = None) -> int:
+    """The `minerals` command. `minerals extract PATH...` reads each file (.txt/.md, .html/.htm,
+    .xml/.rss/.atom feeds, .jsonl) with the pipeline's readers and prints one JSON object per
+    document (per feed item) on stdout. Unreadable inputs print an error object on stderr; the
+    other files are still read, and the exit status is 1."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="minerals", description="Critical-minerals announcements tools.")
+    commands = parser.add_subparsers(dest="command", title="commands", required=True)
+    extract_parser = commands.add_parser(
+        "extract",
+        help="extract parties, minerals, stages and instrument from announcement files",
+        description="Print one JSON object per document: id, published_date, parties, minerals, stages, "
+        "instrument, is_cooperation, mentioned_countries, evidence, source_file, title.",
+    )
+    extract_parser.add_argument("paths", nargs="+", metavar="PATH", help=".txt, .md, .html, .htm, .xml, .rss, "
+                                ".atom or .jsonl file")
+    extract_parser.set_defaults(handler=_extract_command)
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    return args.handler(args)
 
 
 if __name__ == "__main__":

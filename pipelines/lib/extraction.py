@@ -1,0 +1,1425 @@
+"""Rule-based reading of one critical-minerals announcement (title + body) into structured facts.
+
+Pure Python, no Dagster and no I/O. `extract(title, body)` returns:
+
+* `parties`: ISO 3166-1 alpha-3 codes (``EUU`` for the European Union) of the countries that take
+  part in what is announced. Countries are recognised from names and short names (also in all-caps
+  headlines), demonyms, capitals used for governments, government agencies and state-owned
+  companies, and acting groupings (the Quad, the G7). Parties come from the title and the lead
+  sentence. A unilateral action (export control, national list) keeps only its issuer.
+* `mentioned_countries`: every other country the text names: venues, rivals, markets, the home
+  countries of private companies, places of projects.
+* `groups`: acting groupings (Quad, G7, MSP); the MSP is only a flag (its membership changes).
+* `minerals`: canonical names (MINERALS), plus ``critical minerals`` when the text speaks of
+  critical/strategic minerals or raw materials in general.
+* `stages`: the value-chain stages (STAGES) the announced action covers; end uses are not stages.
+* `instrument`: one of INSTRUMENTS, and `is_cooperation`.
+* `published_date`: ISO date from a metadata line, the dateline or the first full date in the text.
+* `evidence`: for each non-empty field, the sentence that supports it.
+
+Boilerplate around the article (related-news blocks, tag lines, share/subscribe lines, copyright
+footers, navigation rows) is dropped before anything is read, so it cannot leak into the result.
+Every vocabulary is a module-level table; the compiled patterns are built once, on first use.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+import pycountry
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# ============================================================================================
+# Vocabularies: countries
+# ============================================================================================
+
+# Names and short names beyond the ISO names that pycountry supplies. Case-sensitive, so the
+# pronoun "us" is never the United States.
+COUNTRY_NAMES: dict[str, str] = {
+    "United States": "USA", "United States of America": "USA", "U.S.": "USA", "U.S.A.": "USA", "US": "USA",
+    "USA": "USA", "America": "USA",
+    "European Union": "EUU", "EU": "EUU", "E.U.": "EUU",
+    "United Kingdom": "GBR", "UK": "GBR", "U.K.": "GBR", "Britain": "GBR", "Great Britain": "GBR",
+    "South Korea": "KOR", "Korea": "KOR", "Republic of Korea": "KOR", "ROK": "KOR",
+    "North Korea": "PRK", "DPRK": "PRK",
+    "Russia": "RUS", "PRC": "CHN", "People's Republic of China": "CHN", "Mainland China": "CHN",
+    "Vietnam": "VNM", "Viet Nam": "VNM", "Turkey": "TUR", "Türkiye": "TUR", "Turkiye": "TUR",
+    "Czech Republic": "CZE", "Czechia": "CZE",
+    "DRC": "COD", "DR Congo": "COD", "D.R. Congo": "COD", "Democratic Republic of the Congo": "COD",
+    "Democratic Republic of Congo": "COD", "Congo": "COD", "Congo-Kinshasa": "COD",
+    "Republic of the Congo": "COG", "Congo-Brazzaville": "COG",
+    "Ivory Coast": "CIV", "Cote d'Ivoire": "CIV", "Laos": "LAO", "Taiwan": "TWN", "Iran": "IRN",
+    "Syria": "SYR", "Bolivia": "BOL", "Venezuela": "VEN", "Tanzania": "TZA", "Moldova": "MDA",
+    "Burma": "MMR", "UAE": "ARE", "U.A.E.": "ARE", "Emirates": "ARE", "KSA": "SAU", "Saudi Arabia": "SAU",
+    "The Netherlands": "NLD", "Holland": "NLD", "Philippines": "PHL", "Kyrgyzstan": "KGZ",
+    "Eswatini": "SWZ", "Swaziland": "SWZ", "Cape Verde": "CPV", "East Timor": "TLS",
+    "Sino": "CHN", "Indo": "IND",  # prefix forms: "Sino-US talks", "Indo-US partnership"
+}
+# Adjectives and nouns of nationality. "European" alone is not mapped (a continent, not the EU).
+DEMONYMS: dict[str, str] = {
+    "American": "USA", "Americans": "USA", "Indian": "IND", "Indians": "IND", "Japanese": "JPN",
+    "Australian": "AUS", "Australians": "AUS", "Chinese": "CHN", "Ukrainian": "UKR", "Canadian": "CAN",
+    "British": "GBR", "South Korean": "KOR", "Korean": "KOR", "North Korean": "PRK", "Russian": "RUS",
+    "German": "DEU", "French": "FRA", "Italian": "ITA", "Spanish": "ESP", "Portuguese": "PRT", "Dutch": "NLD",
+    "Belgian": "BEL", "Polish": "POL", "Czech": "CZE", "Austrian": "AUT", "Swiss": "CHE", "Irish": "IRL",
+    "Estonian": "EST", "Latvian": "LVA", "Lithuanian": "LTU", "Finnish": "FIN", "Swedish": "SWE",
+    "Norwegian": "NOR", "Danish": "DNK", "Greek": "GRC", "Serbian": "SRB", "Romanian": "ROU",
+    "Hungarian": "HUN", "Bulgarian": "BGR", "Croatian": "HRV", "Slovak": "SVK", "Slovenian": "SVN",
+    "Turkish": "TUR", "Israeli": "ISR", "Saudi": "SAU", "Emirati": "ARE", "Qatari": "QAT", "Omani": "OMN",
+    "Egyptian": "EGY", "Moroccan": "MAR", "Algerian": "DZA", "Tunisian": "TUN", "Nigerian": "NGA",
+    "Ghanaian": "GHA", "Kenyan": "KEN", "Tanzanian": "TZA", "Ugandan": "UGA", "Rwandan": "RWA",
+    "Ethiopian": "ETH", "Congolese": "COD", "Zambian": "ZMB", "Zimbabwean": "ZWE", "Malawian": "MWI",
+    "Mozambican": "MOZ", "Namibian": "NAM", "Botswanan": "BWA", "South African": "ZAF", "Angolan": "AGO",
+    "Malagasy": "MDG", "Guinean": "GIN", "Malian": "MLI", "Nigerien": "NER", "Gabonese": "GAB",
+    "Argentine": "ARG", "Argentinian": "ARG", "Chilean": "CHL", "Bolivian": "BOL", "Peruvian": "PER",
+    "Brazilian": "BRA", "Mexican": "MEX", "Colombian": "COL", "Ecuadorian": "ECU", "Venezuelan": "VEN",
+    "Kazakh": "KAZ", "Kazakhstani": "KAZ", "Uzbek": "UZB", "Mongolian": "MNG", "Kyrgyz": "KGZ",
+    "Indonesian": "IDN", "Malaysian": "MYS", "Philippine": "PHL", "Filipino": "PHL", "Vietnamese": "VNM",
+    "Thai": "THA", "Singaporean": "SGP", "Taiwanese": "TWN", "Pakistani": "PAK", "Bangladeshi": "BGD",
+    "Sri Lankan": "LKA", "Iranian": "IRN", "Iraqi": "IRQ", "Jordanian": "JOR", "Emiratis": "ARE",
+    "New Zealand": "NZL", "Greenlandic": "GRL", "Icelandic": "ISL", "Burmese": "MMR", "Cambodian": "KHM",
+    "Lao": "LAO", "Papua New Guinean": "PNG", "Cuban": "CUB",
+}
+# Capitals and other seats of government, which news text uses for the government itself.
+CAPITALS: dict[str, str] = {
+    "Washington": "USA", "Washington, D.C.": "USA", "Washington D.C.": "USA", "White House": "USA",
+    "New Delhi": "IND", "Delhi": "IND", "Beijing": "CHN", "Zhongnanhai": "CHN", "Canberra": "AUS",
+    "Tokyo": "JPN", "Seoul": "KOR", "Ottawa": "CAN", "Brussels": "EUU", "London": "GBR", "Whitehall": "GBR",
+    "Downing Street": "GBR", "Paris": "FRA", "Elysee": "FRA", "Élysée": "FRA", "Berlin": "DEU", "Rome": "ITA",
+    "Madrid": "ESP", "Lisbon": "PRT", "Moscow": "RUS", "Kremlin": "RUS", "Kyiv": "UKR", "Kiev": "UKR",
+    "Kinshasa": "COD", "Lusaka": "ZMB", "Luanda": "AGO", "Santiago": "CHL", "Lima": "PER",
+    "Buenos Aires": "ARG", "Casa Rosada": "ARG", "Brasília": "BRA", "Brasilia": "BRA", "Mexico City": "MEX",
+    "Jakarta": "IDN", "Manila": "PHL", "Hanoi": "VNM", "Riyadh": "SAU", "Abu Dhabi": "ARE", "Doha": "QAT",
+    "Astana": "KAZ", "Tashkent": "UZB", "Ulaanbaatar": "MNG", "Ulan Bator": "MNG", "Pretoria": "ZAF",
+    "Nairobi": "KEN", "Kigali": "RWA", "Windhoek": "NAM", "Harare": "ZWE", "Dodoma": "TZA", "Maputo": "MOZ",
+    "Lilongwe": "MWI", "Abuja": "NGA", "Accra": "GHA", "Rabat": "MAR", "Cairo": "EGY", "Stockholm": "SWE",
+    "Helsinki": "FIN", "Oslo": "NOR", "Copenhagen": "DNK", "Warsaw": "POL", "Prague": "CZE", "Tallinn": "EST",
+    "Vienna": "AUT", "Bern": "CHE", "The Hague": "NLD", "Amsterdam": "NLD", "Islamabad": "PAK", "Dhaka": "BGD",
+    "Taipei": "TWN", "Pyongyang": "PRK", "Tehran": "IRN", "Ankara": "TUR", "Kuala Lumpur": "MYS",
+    "Putrajaya": "MYS", "Bangkok": "THA", "Nuuk": "GRL", "Belgrade": "SRB", "Bucharest": "ROU",
+    "Budapest": "HUN", "Athens": "GRC", "Dublin": "IRL", "La Paz": "BOL", "Bogota": "COL", "Bogotá": "COL",
+    "Quito": "ECU", "Caracas": "VEN", "Conakry": "GIN", "Bamako": "MLI", "Niamey": "NER", "Antananarivo": "MDG",
+    "Gaborone": "BWA", "Muscat": "OMN", "Baku": "AZE", "Tbilisi": "GEO", "Yerevan": "ARM", "Naypyidaw": "MMR",
+    "Phnom Penh": "KHM", "Vientiane": "LAO", "Port Moresby": "PNG", "Reykjavik": "ISL", "Libreville": "GAB",
+}
+# Other cities and sub-national regions: only ever places (venues, project sites, markets).
+PLACES: dict[str, str] = {
+    "Johannesburg": "ZAF", "Cape Town": "ZAF", "Durban": "ZAF", "Sydney": "AUS", "Melbourne": "AUS",
+    "Perth": "AUS", "Brisbane": "AUS", "Adelaide": "AUS", "Darwin": "AUS", "Kwinana": "AUS",
+    "Western Australia": "AUS", "South Australia": "AUS", "Queensland": "AUS", "New South Wales": "AUS",
+    "Northern Territory": "AUS", "Toronto": "CAN", "Vancouver": "CAN", "Montreal": "CAN", "Calgary": "CAN",
+    "Kananaskis": "CAN", "Ontario": "CAN", "Quebec": "CAN", "Québec": "CAN", "Alberta": "CAN",
+    "British Columbia": "CAN", "Saskatchewan": "CAN", "Osaka": "JPN", "Hiroshima": "JPN", "Nagoya": "JPN",
+    "Mumbai": "IND", "Kolkata": "IND", "Chennai": "IND", "Bengaluru": "IND", "Bangalore": "IND",
+    "Hyderabad": "IND", "Odisha": "IND", "Rajasthan": "IND", "Gujarat": "IND", "Jharkhand": "IND",
+    "Shanghai": "CHN", "Shenzhen": "CHN", "Guangzhou": "CHN", "Hangzhou": "CHN", "Inner Mongolia": "CHN",
+    "Jiangxi": "CHN", "Sichuan": "CHN", "Baotou": "CHN", "Busan": "KOR", "Incheon": "KOR",
+    "New York": "USA", "Houston": "USA", "Chicago": "USA", "San Francisco": "USA", "Los Angeles": "USA",
+    "Denver": "USA", "Las Vegas": "USA", "Nevada": "USA", "Texas": "USA", "California": "USA", "Alaska": "USA",
+    "Wyoming": "USA", "North Carolina": "USA", "Louisiana": "USA", "Tennessee": "USA", "Kansas": "USA",
+    "Arizona": "USA", "Geneva": "CHE", "Davos": "CHE", "Zurich": "CHE", "Frankfurt": "DEU", "Munich": "DEU",
+    "Hamburg": "DEU", "Bavaria": "DEU", "Milan": "ITA", "Barcelona": "ESP", "Dubai": "ARE", "Jeddah": "SAU",
+    "Almaty": "KAZ", "São Paulo": "BRA", "Sao Paulo": "BRA", "Rio de Janeiro": "BRA", "Istanbul": "TUR",
+    "St Petersburg": "RUS", "St. Petersburg": "RUS", "Vladivostok": "RUS", "Lubumbashi": "COD",
+    "Kolwezi": "COD", "Katanga": "COD", "Sharm el-Sheikh": "EGY", "Ho Chi Minh City": "VNM",
+    "Catamarca": "ARG", "Jujuy": "ARG", "Salta": "ARG", "Atacama": "CHL", "Sulawesi": "IDN",
+    "Morowali": "IDN", "Lobito": "AGO", "Gothenburg": "SWE", "Kiruna": "SWE", "Rotterdam": "NLD",
+}
+# Government bodies, state finance agencies and state-owned or state-backed companies: each
+# stands for its country. Names that contain a country name need no entry.
+AGENCIES: dict[str, str] = {
+    # United States
+    "Pentagon": "USA", "Department of Defense": "USA", "Defense Department": "USA", "DoD": "USA",
+    "Department of War": "USA", "War Department": "USA", "State Department": "USA",
+    "Department of State": "USA", "Department of Energy": "USA", "Energy Department": "USA", "DOE": "USA",
+    "Department of the Interior": "USA", "Interior Department": "USA", "Commerce Department": "USA",
+    "Treasury Department": "USA", "Department of the Treasury": "USA", "USGS": "USA", "USTR": "USA",
+    "Development Finance Corporation": "USA", "DFC": "USA", "EXIM": "USA", "Ex-Im Bank": "USA",
+    "Export-Import Bank of the United States": "USA", "Bureau of Industry and Security": "USA",
+    "Defense Logistics Agency": "USA", "Office of Strategic Capital": "USA", "Trump administration": "USA",
+    "Trump Administration": "USA", "Biden administration": "USA", "Biden Administration": "USA",
+    "Biden-Harris Administration": "USA",
+    # Japan
+    "JOGMEC": "JPN", "JBIC": "JPN", "NEXI": "JPN", "METI": "JPN", "Ministry of Economy, Trade and Industry": "JPN",
+    # India
+    "KABIL": "IND", "Khanij Bidesh": "IND", "NMDC": "IND", "IREL": "IND", "NALCO": "IND",
+    "Hindustan Copper": "IND", "NITI Aayog": "IND", "Union Cabinet": "IND", "Union Minister": "IND",
+    "Ministry of External Affairs": "IND", "Modi government": "IND", "Modi Government": "IND",
+    # Korea
+    "KOMIR": "KOR", "KORES": "KOR", "KEXIM": "KOR", "K-SURE": "KOR", "MOTIE": "KOR", "KIGAM": "KOR",
+    "Ministry of Trade, Industry and Energy": "KOR",
+    # Australia
+    "Geoscience Australia": "AUS", "CSIRO": "AUS", "NAIF": "AUS", "Northern Australia Infrastructure Facility": "AUS",
+    "CEFC": "AUS", "Clean Energy Finance Corporation": "AUS", "Albanese Government": "AUS",
+    "Albanese government": "AUS",
+    # names that contain a country name: matched whole, so the agency is never read as a place
+    "Export Finance Australia": "AUS", "Export Development Canada": "CAN", "Canada Infrastructure Bank": "CAN",
+    "Canada Growth Fund": "CAN", "Natural Resources Canada": "CAN", "UK Export Finance": "GBR",
+    "Japan Organization for Metals and Energy Security": "JPN", "Japan Bank for International Cooperation": "JPN",
+    "Korea Mine Rehabilitation and Mineral Resources Corporation": "KOR", "Korea Trade Insurance Corporation": "KOR",
+    "Korea Institute of Geoscience and Mineral Resources": "KOR", "Export-Import Bank of Korea": "KOR",
+    "Export-Import Bank of India": "IND", "Geological Survey of India": "IND", "Coal India": "IND",
+    "Aluminum Corporation of China": "CHN", "China Minmetals": "CHN", "Qatar Investment Authority": "QAT",
+    # Canada, United Kingdom, European Union, European states
+    "NRCan": "CAN", "UKEF": "GBR", "FCDO": "GBR", "Department for Business and Trade": "GBR",
+    "European Commission": "EUU", "Commission President": "EUU", "European Investment Bank": "EUU", "EIB": "EUU",
+    "European Council": "EUU", "European Parliament": "EUU", "Council of the EU": "EUU", "Team Europe": "EUU",
+    "KfW": "DEU", "Bpifrance": "FRA", "BRGM": "FRA", "LKAB": "SWE", "KGHM": "POL",
+    # China, Russia
+    "MOFCOM": "CHN", "General Administration of Customs": "CHN", "Chinalco": "CHN", "Rosatom": "RUS",
+    # Middle East
+    "Ma'aden": "SAU", "Maaden": "SAU", "Ma’aden": "SAU", "Manara Minerals": "SAU", "Public Investment Fund": "SAU",
+    "PIF": "SAU", "Mubadala": "ARE", "ADQ": "ARE",
+    # Latin America
+    "Codelco": "CHL", "ENAMI": "CHL", "CORFO": "CHL", "YLB": "BOL", "Yacimientos de Litio Bolivianos": "BOL",
+    "YPF": "ARG", "CAMYEN": "ARG", "JEMSE": "ARG", "BNDES": "BRA",
+    # Africa
+    "Gécamines": "COD", "Gecamines": "COD", "ARECOMS": "COD", "Entreprise Générale du Cobalt": "COD",
+    "ZCCM-IH": "ZMB", "ZCCM": "ZMB", "Epangelo": "NAM", "OCP Group": "MAR",
+    # Asia
+    "Kazatomprom": "KAZ", "Tau-Ken Samruk": "KAZ", "MIND ID": "IDN", "Antam": "IDN", "Inalum": "IDN",
+    "Danantara": "IDN", "Erdenes Mongol": "MNG", "Vinacomin": "VNM", "Khazanah": "MYS",
+}
+# pycountry names that are usually something else in English news text.
+AMBIGUOUS_COUNTRY_NAMES = frozenset({"Georgia", "Jersey", "Chad", "Jordan", "Guernsey", "Man", "Niue"})
+# Masked before country matching: regions, seas, currencies and names that contain a country name.
+NON_COUNTRY_PHRASES = (
+    r"\b(?:Latin|South|North|Central|Native) Americ\w*",
+    r"\bIndian Ocean\b",
+    r"\bIndo-Pacific\b",
+    r"\b(?:South|East) China Sea\b",
+    r"\bNew Mexico\b",
+    r"\bWashington (?:State|Post|Consensus)\b",
+    r"\bGeorge Washington\b",
+    r"\bU\.?S\.? ?\$",
+    r"\bU\.?S\.? dollars?\b",
+    r"\bLondon Metal Exchange\b",
+    r"\bParis (?:Agreement|Accord|Club)\b",
+    r"\bAnglo American\b",
+    r"\bAmerican (?:Samoa|depositary)\b",
+    r"\bKorea Zinc\b",
+    r"\bJapan Times\b",
+)
+
+# Groupings. Members are listed for those that act as one (the Quad; the G7's seven states);
+# the MSP is reported as a group only, since its membership changes over time.
+GROUP_MEMBERS: dict[str, tuple[str, ...]] = {
+    "Quad": ("AUS", "IND", "JPN", "USA"),
+    "G7": ("CAN", "DEU", "FRA", "GBR", "ITA", "JPN", "USA"),
+    "MSP": (),
+}
+GROUP_PATTERNS: dict[str, str] = {
+    "Quad": r"\bQuad\b|\bQUAD\b|\bQuadrilateral Security Dialogue\b",
+    "G7": r"\bG-?7\b|\bGroup of (?:Seven|7)\b",
+    "MSP": r"\bMSP\b|\bMinerals Security Partnership\b",
+}
+# A group named right after these words is a venue ("on the sidelines of the G7 summit").
+GROUP_VENUE_BEFORE = re.compile(
+    r"(?:\bat|\bsidelines of|\bmargins of|\bahead of|\bduring|\bbefore|\bafter|\bfollowing|\brun-up to"
+    r"|\beve of|\bhost(?:s|ed|ing)?|\bchair(?:s|ed|ing)?)\s+(?:the\s+|this year's\s+|last week's\s+"
+    r"|next week's\s+)?(?:\d+\w*\s+|inaugural\s+|annual\s+|latest\s+|upcoming\s+)?$",
+    re.I,
+)
+
+# ============================================================================================
+# Vocabularies: roles of a country mention
+# ============================================================================================
+
+GROUP_VENUE_AFTER = re.compile(r"^\s*(?:summit\s+)?(?:sidelines|margins|side-lines)\b", re.I)
+
+# Words right before a country that make it a venue, a project site, a rival, a market or a target.
+CONTEXT_BEFORE = re.compile(
+    r"(?:\b(?:in|at|near|inside|outside(?: of)?|across|throughout|beyond|against|versus|vs\.?|than|from"
+    r"|aimed at|targets?|targeting|targeted at|amid|as|after|following|since|unlike|like|including"
+    r"|(?:such|as well) as|other than|except|excluding|ex-|non-"
+    r"|(?:dependen(?:ce|cy|t)|relian(?:ce|t)|rel(?:y|ies|ying)|depend(?:s|ing)?|exposure) on"
+    r"|(?:away|decoupl\w*|diversif\w*(?: supply)?(?: away)?) from"
+    r"|(?:dominated|controlled|dominance|control|grip|leverage) (?:of|by)"
+    r"|(?:rivals?|competitors?|competition|rivalry|tensions?|disputes?|trade war|compete|competing) with"
+    r"|(?:response|reply|retaliation|answer|reaction) to|(?:counter|countering|to counter|challenge to)"
+    r"|(?:accus|criticis|criticiz|condemn|blam|slamm?|warn|sanction|punish|retaliat)\w*(?: against)?"
+    r"|(?:exports?|shipments?|sales?|sell(?:s|ing)?|sold|ship(?:s|ped|ping)?|supply|supplies|supplying"
+    r"|deliver(?:y|ies|ed|ing)?|bound|destined) (?:to|for)"
+    r"|(?:imports?|supplies|supply|purchases?|buying|bought|sourced|sourcing|come?s?|coming|originating)"
+    r" (?:from|in)"
+    r"|(?:in the )?presence of|witnessed by|(?:visit|trip|travel|mission|delegation)s? to|bound for"
+    r"|headquartered in|based in|listed in|deposits? in|projects? in|mines? in|operations? in|plants? in"
+    r"|refinery in|assets? in|investors? in"
+    r"|buyers? in|customers? in|markets? in|makers? in|manufacturers? in|companies in|firms in))"
+    r"\s+(?:the\s+)?(?:(?:state|province|region|city|capital|port|island|north|south|east|west"
+    r"|northern|southern|eastern|western|central|mainland) (?:of\s+)?)?$",
+    re.I,
+)
+# Words right after a country that make it context (dominance, markets) rather than a party.
+CONTEXT_AFTER = re.compile(
+    r"^(?:['’]s?\s+(?:(?:near-|virtual\s+|effective\s+)?(?:dominance|dominant|grip|monopoly|stranglehold|control"
+    r"|leverage|hold|share|market|demand|economy|rise|supremacy|lead|overcapacity|weaponi[sz]\w*)\b)"
+    r"|\s*[-–](?:dominated|controlled|owned|based|listed|headquartered|registered|made|sourced|origin)\b"
+    r"|\s+(?:dominates?|dominated|controls?|controlled|refines|processes|produces|supplies|accounts)\b"
+    r"|,\s+which\s+(?:dominates|controls|refines|processes|produces|supplies|accounts|holds|has)\b"
+    r"|\s+(?:demand|market|markets|consumers?|buyers?|imports?|exports?|goods|products|ores?|concentrates?|steel"
+    r"|supplies)\b"
+    r"|\s+(?:(?:lithium|cobalt|nickel|manganese|graphite|rare[- ]earths?|gallium|germanium|antimony|tungsten|copper"
+    r"|uranium|platinum|tin|tantalum|niobium|vanadium|titanium|bauxite|zinc|phosphate|potash|silver|gold|coal|iron ore"
+    r"|mining|brine|heavy|critical minerals?)\s+){0,2}(?:projects?|mines?|deposits?|operations|plants?|refinery|smelter"
+    r"|sites?|assets|fields?|brines?|salt flats?|expansion)\b(?!\s+(?:agreement|deal|framework|partnership)))",
+    re.I,
+)
+# After the last country of a list: the countries are sides of a rivalry, not parties.
+RELATION_AFTER = re.compile(
+    r"^\s*(?:trade war|trade tensions|tensions|rivalry|dispute|standoff|stand-off|competition|confrontation|tariff war"
+    r"|decoupling|chip war|tech war)\b",
+    re.I,
+)
+# Possessive followed by a unilateral measure: the country is its issuer when nobody else acts.
+WEAK_AFTER = re.compile(
+    r"^['’]s?\s+(?:(?:new|latest|recent|planned|sweeping|expanded|tighter|proposed|\w+-\w+)\s+)?"
+    r"(?:(?:\w+\s+){0,3})?(?:export|exports|curbs?|bans?|restrictions?|controls?|measures?|rules?|list|quotas?"
+    r"|licen[cs]\w*|levy|tax|tariffs?)\b",
+    re.I,
+)
+# A demonym (or a possessive) before one of these nouns names the home country of a company.
+COMPANY_NOUNS = (
+    r"miners?|mining (?:company|group|giant|firm|major)|producers?|company|firm|group|makers?|manufacturers?"
+    r"|carmakers?|automakers?|chipmakers?|trader|trading (?:house|company|firm)|smelters?|refiners?|processors?"
+    r"|start-?ups?|investors?|fund|conglomerate|suppliers?|buyers?|customers?|developer|owner|operator|utility"
+    r"|lender|bank|subsidiary|unit|giant|major|explorer|junior|partner company|venture fund|private equity"
+    r"|(?:battery|magnet|cathode|anode|steel|chip|solar|car|auto|electronics)\s+(?:makers?|manufacturers?"
+    r"|producers?|companies|firms|giant|maker)"
+)
+COMPANY_AFTER = re.compile(
+    rf"^['’]?s?\s+(?:(?:largest|biggest|top|leading|main|major|second-largest|listed|private|privately\s+held"
+    rf"|family-owned|own|largest\s+private|\w+-based|\w+-listed)\s+)*(?:{COMPANY_NOUNS})\b",
+    re.I,
+)
+# A demonym right before a commodity names its origin ("duties on Chinese magnesium").
+ORIGIN_AFTER = re.compile(
+    r"^\s+(?:[a-z-]+\s+)?(?:lithium|cobalt|nickel|manganese|graphite|rare[- ]earths?|gallium|germanium|antimony"
+    r"|tungsten|copper|uranium|platinum|palladium|tin|tantalum|niobium|vanadium|titanium|alumin(?:i)?um|bauxite"
+    r"|alumina|silicon|polysilicon|zinc|magnesium|fluorspar|phosphates?|potash|helium|silver|spodumene|coltan"
+    r"|minerals|metals|raw materials)\b(?!\s+(?:agreement|deal|framework|partnership|mou|cooperation|policy|strategy"
+    r"|mission|ministry|minister))",
+    re.I,
+)
+STATE_OWNED = re.compile(r"\b(?:state|government|publicly)[- ](?:owned|backed|run|controlled)\b|\bstate\b", re.I)
+# Capitalised words after a possessive that make it a government actor ("India's Ministry of Mines").
+GOVERNMENT_WORDS = _words(
+    "Ministry Minister Ministers Department Government Gov President Prime Premier Chancellor Secretary "
+    "Ambassador Embassy Agency Office Commission Commissioner Council Parliament Congress Senate Cabinet Treasury "
+    "Bureau Administration State Foreign Trade Commerce Energy Industry Mines Mining Defence Defense National "
+    "Federal Central Union Royal Republic Vice Deputy Finance External Economy Economic Resources Natural Critical "
+    "Strategic Export Geological Development Sovereign Public Environment Climate Science Customs Mission "
+    "Strategy Act King Queen Crown Prince Emir Sultan Navy Army Military Supreme Senior Top Chief Head Special "
+    "New Official Officials Leader Leaders Delegation Envoy Legislature Regulator Regulation Authority"
+)
+# Words between two mentions that make them one coordinated list ("China and Russia").
+LIST_JOINER = re.compile(r"^(?:\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|&\s+|/)|\s*[-–]\s*)(?:the\s+)?$")
+
+# Start of body: a dateline ("WASHINGTON, Feb. 3, 2026 —", "Kigali, 19 February 2024 -").
+MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+    "oct": 10, "nov": 11, "dec": 12,
+}
+MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?"
+    r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+DATE_PATTERNS = (
+    r"\b(?P<y1>(?:19|20)\d\d)-(?P<m1>[01]\d)-(?P<d1>[0-3]\d)\b",
+    rf"\b(?P<mon2>{MONTH})\.?\s+(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d\d)\b",
+    rf"\b(?P<d3>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon3>{MONTH})\.?,?\s+(?P<y3>(?:19|20)\d\d)\b",
+)
+PARTIAL_DATE = rf"(?:{MONTH}\.?\s+[0-3]?\d(?:st|nd|rd|th)?|[0-3]?\d\s+{MONTH}\.?)(?:,?\s+(?:19|20)\d\d)?"
+DATELINE = re.compile(
+    rf"^(?P<place>[A-Z][A-Za-z.'’-]*(?:[ -][A-Z][A-Za-z.'’-]*){{0,3}}(?:,\s*D\.C\.)?)"
+    rf"(?:,\s*(?P<region>[A-Z][A-Za-z.]*(?: [A-Z][A-Za-z.]*)?))?"
+    rf"(?:(?P<dated>,?\s+{PARTIAL_DATE})|(?=\s*(?:\(|[—–]|-\s|:)))"
+    rf"\s*(?:\([^)]{{1,40}}\))?\s*(?:[—–]+|-{{1,2}}\s|:\s|$)\s*"
+)
+METADATA_LINE = re.compile(
+    r"^(?:posted on|published(?: on| at)?|updated(?: on| at)?|last updated|date|released on|issued on|source|by"
+    r"|dateline|filed)\s*[:\-]\s*|^by\s+[A-Z]",
+    re.I,
+)
+
+# ============================================================================================
+# Vocabularies: boilerplate around the article
+# ============================================================================================
+
+# A line that opens a block of other headlines; the headline-like lines after it are dropped.
+SIDEBAR_HEADER = re.compile(
+    r"^(?:related(?:\s+(?:news|stories|articles|content|coverage|reading|posts|links|topics))?"
+    r"|more\s+(?:news|stories|from\b.*|on\s+this(?:\s+topic)?|in\b.*)|latest(?:\s+(?:news|stories|headlines))?"
+    r"|most\s+(?:read|popular|viewed|shared)|trending(?:\s+now)?|recommended(?:\s+for\s+you)?"
+    r"|you\s+(?:may|might)\s+also\s+(?:like|be\s+interested\s+in)|read\s+(?:more|next|also)|also\s+read"
+    r"|see\s+also|top\s+stories|editor['’]?s\s+picks?|popular(?:\s+now)?|in\s+other\s+news|what\s+to\s+read\s+next"
+    r"|other\s+news|headlines)\s*:?$",
+    re.I,
+)
+# Single lines dropped wherever they appear: inline "Also read:" teasers, tags, share and follow
+# prompts, copyright, wire credits, photo credits.
+BOILERPLATE_LINE = re.compile(
+    r"^(?:(?:also\s+read|read\s+(?:more|also|next)|see\s+also|related|recommended|watch|listen)\s*[:|–—-]"
+    r"|(?:tags?|topics?|filed\s+under|categories|category|keywords)\s*:"
+    r"|©|\(c\)\s|copyright\b|all\s+rights\s+reserved"
+    r"|(?:share|follow|subscribe|sign\s+up|download|print|email|comment|click)\b.{0,80}$"
+    r"|(?:skip\s+to|back\s+to\s+top|advertisement|sponsored)\b"
+    r"|\(?(?:reporting|writing|editing|additional\s+reporting)\s+by\b"
+    r"|(?:photo|image|file\s+photo|caption|picture)\s*(?::|\(|credit)"
+    r"|(?:privacy|terms|cookie|accessibility|contact\s+us|about\s+us)\b.{0,60}$)",
+    re.I,
+)
+NAVIGATION_LINE = re.compile(r"^(?:[^|›»>]{1,40}\s*[|›»>]\s*){2,}[^|›»>]{0,40}$")
+ALL_RIGHTS = re.compile(r"all rights reserved", re.I)
+
+# ============================================================================================
+# Vocabularies: minerals
+# ============================================================================================
+
+MINERALS = (
+    "critical minerals", "lithium", "cobalt", "nickel", "manganese", "graphite", "rare earths", "gallium",
+    "germanium", "antimony", "tungsten", "copper", "uranium", "platinum group metals", "tin", "tantalum",
+    "niobium", "vanadium", "titanium", "aluminum", "silicon", "zinc", "tellurium", "indium", "bismuth",
+    "magnesium", "beryllium", "chromium", "fluorspar", "barite", "phosphate", "potash", "helium", "zirconium",
+    "hafnium", "rhenium", "silver",
+)
+# Canonical mineral -> words and phrases that name it (matched case-insensitively on word
+# boundaries; element names and ores map to their canonical mineral).
+MINERAL_TERMS: dict[str, tuple[str, ...]] = {
+    "lithium": ("lithium", "spodumene"),
+    "cobalt": ("cobalt",),
+    "nickel": ("nickel",),
+    "manganese": ("manganese",),
+    "graphite": ("graphite",),
+    "rare earths": (
+        "rare earth", "rare earths", "rare-earth", "rare-earths", "ree", "rees", "ndpr", "neodymium", "praseodymium",
+        "dysprosium", "terbium", "samarium", "gadolinium", "lutetium", "yttrium", "scandium", "lanthanum", "cerium",
+        "europium", "holmium", "erbium",
+    ),
+    "gallium": ("gallium",),
+    "germanium": ("germanium",),
+    "antimony": ("antimony",),
+    "tungsten": ("tungsten",),
+    "copper": ("copper",),
+    "uranium": ("uranium", "yellowcake"),
+    "platinum group metals": (
+        "platinum group metals", "platinum-group metals", "platinum group elements", "platinum-group elements",
+        "pgm", "pgms", "platinum", "palladium", "rhodium", "iridium", "ruthenium",
+    ),
+    "tin": ("tin", "cassiterite"),
+    "tantalum": ("tantalum", "coltan"),
+    "niobium": ("niobium",),
+    "vanadium": ("vanadium",),
+    "titanium": ("titanium", "ilmenite", "rutile"),
+    "aluminum": ("aluminum", "aluminium", "bauxite", "alumina"),
+    "silicon": ("silicon", "polysilicon"),
+    "zinc": ("zinc",),
+    "tellurium": ("tellurium",),
+    "indium": ("indium",),
+    "bismuth": ("bismuth",),
+    "magnesium": ("magnesium",),
+    "beryllium": ("beryllium",),
+    "chromium": ("chromium", "chromite"),
+    "fluorspar": ("fluorspar", "fluorite"),
+    "barite": ("barite", "baryte", "barytes"),
+    "phosphate": ("phosphate", "phosphates", "phosphate rock"),
+    "potash": ("potash",),
+    "helium": ("helium",),
+    "zirconium": ("zirconium", "zircon"),
+    "hafnium": ("hafnium",),
+    "rhenium": ("rhenium",),
+    "silver": ("silver",),
+}
+# Canonical mineral -> regular expressions for wording that is not a fixed term. "critical
+# minerals" stands for talk of critical/strategic minerals or raw materials in general.
+MINERAL_PHRASES: dict[str, tuple[str, ...]] = {
+    "critical minerals": (
+        r"\b(?:critical|strategic)(?:\s*(?:and|or|&|,)\s*(?:critical|strategic|emerging|essential))?"
+        r" (?:minerals?|raw materials?|metals?|materials?|mineral resources)\b",
+        r"\b(?:battery|energy[- ]transition|transition|clean[- ]energy|green) (?:minerals|metals|raw materials)\b",
+        r"(?-i:\bminerals? resources\b)",
+        r"\bminerals? (?:deal|deals|agreement|pact|accord|treaty|mou|memorandum|partnership|cooperation|supply chains?"
+        r"|security"
+        r"|sector|wealth|rights|value chains?|diplomacy|investment|projects|dialogue|alliance|framework)\b",
+        r"\b(?:sustainable |the )?raw materials (?:partnership|agreement|deal|pact|accord|treaty|mou|memorandum"
+        r"|framework|value chains?|cooperation|ties|chapter|diplomacy|strategy|supply|sector|projects|dialogue|security"
+        r"|act|initiative|alliance)\b",
+        r"\bsustainable raw materials\b",
+        r"\bMinerals Security Partnership\b",
+    ),
+}
+# Phrases in which a mineral word names a product, a technology or something else entirely.
+NON_MINERAL_PHRASES = (
+    r"\blithium[- ]ion\b",
+    r"\bsilicon (?:valley|photonics|chips?|wafers?|carbide|anode start-?up)\b",
+    r"\b(?:win|wins|won|winning|took|takes|claimed|bagged) (?:the )?silver\b",
+    r"\bsilver (?:medal\w*|lining|jubilee|screen|anniversary|spoon|bullet|surfer)\b",
+    r"\bplatinum (?:jubilee|card|record|status|partner|sponsor)\b",
+    r"\bcobalt (?:blue|strike)\b",
+    r"\bcopper(?:-bottomed| bowl| beech)\b",
+    r"\btin (?:cans?|foil|pan alley|hat)\b",
+    r"\bnickel-metal hydride\b",
+    r"\b(?:gold|silver|bronze) (?:and|or) (?:gold|silver|bronze)\b",
+)
+# Capitalised mineral words that can be part of a company name ("Piedmont Lithium", "Korea Zinc").
+COMPANY_MINERAL_WORDS = (
+    "Lithium", "Cobalt", "Nickel", "Copper", "Graphite", "Rare Earths", "Rare Earth", "Uranium", "Vanadium", "Zinc",
+    "Tin", "Silver", "Platinum", "Palladium", "Manganese", "Tungsten", "Antimony", "Gallium", "Germanium",
+    "Titanium", "Aluminium", "Aluminum", "Potash", "Phosphate", "Helium", "Magnesium", "Niobium", "Tantalum",
+    "Chromium", "Bauxite", "Alumina", "Zircon", "Silicon", "Fluorspar", "Indium", "Bismuth",
+)
+# Capitalised mineral words followed by these are company names ("Lithium Americas", "Cobalt Blue Ltd").
+COMPANY_SUFFIXES = (
+    r"Corp(?:oration)?|Inc|Ltd|Limited|Holdings|plc|PLC|LLC|Pty|AG|SA|S\.A\.|ASA|NL|Co|Company|Americas|One"
+    r"|Group|Industries|International"
+)
+# In running text these also end a company name after a capitalised mineral word ("Ivanhoe Mines").
+COMPANY_SUFFIXES_IN_TEXT = r"Resources|Mining|Mines|Metals|Minerals|Energy|Materials|Technologies|Chemicals"
+# Capitalised words that may precede a capitalised mineral word in a name of a policy or of a
+# framework rather than of a company ("the Critical Minerals and Rare Earths Framework").
+NAME_FUNCTION_WORDS = _words(
+    "Critical Strategic Key Global National Sustainable Battery The A An And Of For On In To With Securing Supply "
+    "Clean Green Responsible Processing Mining Refining Recycling Minerals Materials Metals Heavy Light High Purity "
+    "Rare Earth Earths Advanced Secure Resilient Partnership Framework Agreement"
+)
+
+# ============================================================================================
+# Vocabularies: value-chain stages
+# ============================================================================================
+
+STAGES = ("exploration", "mining", "processing", "recycling", "manufacturing")
+# Stage -> words and phrases (case-insensitive, word boundaries) ...
+STAGE_TERMS: dict[str, tuple[str, ...]] = {
+    "exploration": (
+        "explore", "explores", "explored", "exploring", "exploration", "exploratory", "prospecting", "prospection",
+        "geological mapping", "geological survey", "geological surveys", "geological exploration", "drilling campaign",
+        "drilling campaigns",
+    ),
+    "mining": ("mining", "mine", "mines", "mined", "extraction", "extractive", "exploitation", "upstream"),
+    "processing": (
+        "processing", "processed", "processor", "processors", "refine", "refines", "refined", "refining", "refinery",
+        "refineries", "refiner", "refiners", "smelt", "smelts", "smelted", "smelting", "smelter", "smelters",
+        "smelteries", "separation", "separates", "separated", "separating", "beneficiation", "midstream",
+        "downstreaming", "value addition",
+    ),
+    "recycling": (
+        "recycle", "recycles", "recycled", "recycling", "recycler", "recyclers", "e-waste", "ewaste",
+        "electronic waste", "recovery", "recover", "recovers", "recovered", "recovering", "end-of-life",
+        "urban mining", "tailings",
+    ),
+    "manufacturing": (
+        "manufacture", "manufactures", "manufactured", "manufacturing", "derivative product", "derivative products",
+        "magnet", "magnets", "magnet-making", "battery cells", "battery components", "gigafactory", "gigafactories",
+        "cathode active material", "cathode active materials", "anode material", "anode materials",
+        "anode active material", "anode active materials",
+    ),
+}
+# ... and regular expressions for wording that is not a fixed term.
+STAGE_PHRASES: dict[str, tuple[str, ...]] = {
+    "exploration": (r"\bsurvey(?:s|ed|ing)?\s+(?:[\w-]+\s+){0,3}?(?:deposits|resources|reserves)\b",),
+    "processing": (
+        r"\b(?:to|and|will|would|can|could|also) process\b",
+        r"\b(?:to|will|would|can|could) separate\b",
+        r"\bhydrometallurg\w*",
+    ),
+    "manufacturing": (
+        r"\b(?:magnet|EV|electronic|semiconductor|defen[cs]e) components\b",
+        r"\b(?:cells?|components?|cathodes?|anodes?|precursors?|pCAM|CAM|batteries|battery) (?:production"
+        r"|manufacturing|plants?|factor(?:y|ies)|gigafactor(?:y|ies)|assembly)\b",
+    ),
+}
+# Masked before stage matching: institutions, other kinds of processing, and end uses ("for EV
+# manufacturing" says what the minerals are for, not which stage is covered).
+END_USE_SECTORS = (
+    r"EVs?|electric[- ]vehicles?|electric[- ]cars?|vehicles?|automotive|auto|cars?|semiconductors?|chips?"
+    r"|defen[cs]e|aerospace|electronics|clean[- ]energy|renewable[- ]energy|solar(?: panels?)?|wind turbines?"
+    r"|consumer goods|smartphones?|weapons?|munitions|industrial"
+)
+NON_STAGE_PHRASES = (
+    r"\b(?:ministry|minister|ministers|department|bureau|secretary|chamber|council|director|directorate) (?:of|for)"
+    r" mines\b",
+    r"\bmines (?:minister|ministry|department|secretary)\b",
+    r"(?-i:\b(?:Geological|Geoscience) (?:Survey|Institute)\b)",
+    r"\b(?:data|information|visa|application|payment|order|claims|signal|food|word|image|language) (?:mining"
+    r"|processing)\b",
+    r"\bprocessing times?\b",
+    r"\b(?:economic|disaster|post-war|pandemic|market|price|demand|stock|post-pandemic) recovery\b",
+    r"\brecovery (?:fund|plan|package)\b",
+    r"\b(?:land|anti-personnel|sea) mines?\b",
+    r"\bdata recovery\b",
+    rf"\b(?:{END_USE_SECTORS})(?:[- ]related)? (?:manufacturing|production|makers|manufacturers|industr(?:y|ies))\b",
+    r"\bmanufacturing (?:sector|base|jobs|industry|hub|powerhouse)\b",
+    r"\bfor (?:\w+[- ]){0,3}(?:makers|manufacturers)\b",
+    r"\b(?:used|needed|essential|vital|critical|key|required) (?:in|for) (?:the )?(?:\w+[- ]){0,3}"
+    r"(?:manufacturing|production)\b",
+    r"\bsmelt(?:er|ing) emissions\b",
+    r"\brefinanc\w*",
+    r"\bprocess (?:of|for|to)\b",
+    r"\bexplor(?:e|es|ed|ing)(?=\s+(?:[\w-]+\s+){0,6}?(?:ways?|options?|opportunit\w+|possibilit\w+|cooperation"
+    r"|collaboration|partnerships?|investments?|ventures?|deals?|agreements?|synerg\w+|areas|avenues|means|prospects"
+    r"|financing|funding|how|whether|links|ties)\b)",
+    r"\bmining (?:company|companies|firm|firms|group|giant|major|house|conglomerate|corporation|majors|executives)\b",
+    r"\b(?:feed|feeds|feeding|supply|supplies|supplying|serve|serves|destined for|go into|goes into|used in)"
+    r"\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:manufacturing|production|plants?|factor(?:y|ies))\b",
+)
+# A later sentence that describes the market rather than the announced action: its stages (and,
+# unless nothing else names one, its minerals) are not read.
+BACKGROUND = re.compile(
+    r"\b(?:accounts? for|account for|dominat\w+|monopoly|near-monopoly|grip on|stranglehold"
+    r"|(?:world|global)['’]?s? (?:largest|biggest|top|leading|main|second-largest)"
+    r"|(?:largest|biggest|top|leading) (?:producer|refiner|supplier|processor|miner|exporter|importer)s?"
+    r"|(?:about|around|roughly|over|more than|nearly|almost|some) (?:\d+(?:\.\d+)?\s*(?:%|percent|per cent)"
+    r"|half|two-thirds|three[- ]quarters|a third|a quarter)(?: of)? (?:the )?(?:world|global)"
+    r"|(?:\d+(?:\.\d+)?\s*(?:%|percent|per cent)|half|two-thirds|three[- ]quarters) of (?:the )?"
+    r"(?:world|global)|supply disruptions?|prices? (?:rose|fell|jumped|slumped|climbed|dropped))\b",
+    re.I,
+)
+
+# ============================================================================================
+# Vocabularies: instruments
+# ============================================================================================
+
+INSTRUMENTS = (
+    "meeting",
+    "joint_statement",
+    "mou",
+    "framework",
+    "agreement",
+    "partnership",
+    "investment",
+    "policy_list",
+    "export_control",
+    "none",
+)
+# Strong cues (nouns naming an instrument), in priority order: when one sentence names several,
+# the first wins (a framework signed at a meeting is a framework; a partnership launched in a
+# joint statement is a partnership; an agreement that sets up a fund is an agreement). Fixed
+# words and phrases (case-insensitive, word boundaries) ...
+INSTRUMENT_TERMS: dict[str, tuple[str, ...]] = {
+    "export_control": (
+        "export control", "export controls", "export restriction", "export restrictions", "export ban", "export bans",
+        "export curb", "export curbs", "export licence", "export licences", "export license", "export licenses",
+        "export licensing", "export permit", "export permits", "export quota", "export quotas", "export suspension",
+        "export halt", "export prohibition", "export prohibitions", "export embargo", "export embargoes",
+        "export control list", "dual-use items", "dual-use export", "dual-use exports",
+    ),
+    "policy_list": ("criticality assessment", "raw materials act", "minerals act", "critical raw materials act"),
+    "mou": (
+        "memorandum of understanding", "memoranda of understanding", "memorandum of cooperation",
+        "memoranda of cooperation", "memorandum of co-operation", "memorandum of intent", "mou", "mous", "moc", "mocs",
+        "letter of intent", "letters of intent", "memorandum", "memoranda",
+    ),
+    "framework": ("action plan", "action plans", "roadmap", "roadmaps"),
+    "agreement": (
+        "deal", "deals", "pact", "pacts", "accord", "accords", "treaty", "treaties", "contract", "contracts",
+        "offtake", "offtakes", "framework agreement", "framework agreements",
+    ),
+    "partnership": (
+        "partnership", "partnerships", "initiative", "initiatives", "alliance", "alliances", "coalition",
+        "coalitions", "network", "networks", "club", "clubs", "consortium",
+    ),
+    "investment": (
+        "investment", "investments", "stake", "stakes", "loan", "loans", "financing", "funding", "grant", "grants",
+        "equity", "letter of interest", "letters of interest", "guarantee", "guarantees", "credit line",
+        "credit lines", "debt facility", "debt facilities", "loan agreement", "loan agreements",
+        "financing agreement", "financing agreements", "credit agreement", "funding agreement", "grant agreement",
+    ),
+    "joint_statement": (
+        "joint statement", "joint statements", "joint declaration", "joint declarations", "joint communique",
+        "joint communiqué", "joint press statement", "joint press release", "joint fact sheet", "joint readout",
+        "joint vision", "leaders statement", "leaders' statement", "leaders’ statement", "leaders declaration",
+        "leaders' declaration", "communique", "communiqué",
+    ),
+    "meeting": (
+        "meetings", "ministerial", "summit", "summits", "dialogue", "phone call", "phone calls", "telephone call",
+        "telephone calls", "talks", "consultations", "bilateral meeting", "bilateral talks", "roundtable",
+    ),
+}
+# ... and regular expressions for the cues that are not fixed words.
+INSTRUMENT_PATTERNS: dict[str, tuple[str, ...]] = {
+    "export_control": (
+        r"\b(?:restrict|ban|halt|stop|suspend|curb|prohibit|block|limit|freez|tighten)\w*\s+(?:the\s+|all\s+|its\s+"
+        r"|further\s+|some\s+)?(?:[\w-]+\s+){0,3}?(?:exports?|shipments?|sales? abroad)\b",
+        r"\b(?:exports?|shipments?) (?:of [\w\s,-]{1,60}? )?(?:will )?(?:be |are |were )?"
+        r"(?:banned|suspended|halted|restricted|curbed|prohibited|controlled)\b",
+        r"\b(?:control|licensing) (?:measures|regime) on\b",
+    ),
+    "policy_list": (
+        r"\blist of (?:\d+ )?(?:critical|strategic)\b",
+        r"\b(?:critical|strategic)\s+(?:minerals?|raw materials?|materials?)\s+list\b",
+        r"\bregulation \(eu\)",
+        r"\b(?:critical|strategic)\s+minerals?\s+(?:strategy|mission|policy|roadmap for)\b",
+        r"\bnational (?:\w+ ){0,2}minerals? (?:strategy|mission|policy|list)\b",
+        r"\b(?:designat|identif|add|classif)\w* (?:\d+ |[\w-]+ ){0,4}?as (?:a )?(?:critical|strategic)\b",
+        r"\bdesignat\w+ (?:\d+ )?(?:new )?(?:minerals|materials|metals|elements)\b",
+        r"\bas (?:specified |designated |national )?(?:critical|strategic) (?:minerals|materials|raw materials)\b",
+        r"\b(?:critical|strategic) (?:minerals?|materials?) (?:designation|inventory)\b",
+    ),
+    "framework": (r"\bframeworks?\b(?! agreement)",),
+    "agreement": (r"\b(?<!loan )(?<!financing )(?<!credit )(?<!funding )(?<!grant )agreements?\b",),
+    "investment": (
+        r"\b(?<!to )(?<!will )(?<!would )(?<!co-)funds?\b(?!\s+(?:the|a|an|joint|research|projects?|studies|its|their)\b)",
+        r"\b(?:rais|secur|provid|commit|pledg|allocat|award)\w*\s+(?:up to\s+)?(?:(?:US|A|C|AU|CA)?\$|€|£|¥|₹|Rs\.?"
+        r"|USD|EUR|INR)\s?\d",
+    ),
+    "meeting": (
+        r"\b(?:a|an|the|their|its|his|her|first|second|third|next|annual|bilateral|trilateral|ministerial|inaugural"
+        r"|\d+\w*|leaders['’]?|ministers['’]?|virtual|high-level|working|cabinet|joint|summit|day-long)\s+"
+        r"(?:[\w'’-]+\s+){0,3}?meeting\b",
+        r"(?-i:\bMeeting\b)(?! in\b| with\b| on\b)",
+    ),
+}
+INSTRUMENT_ORDER = tuple(INSTRUMENT_TERMS)
+# Weak cues (verbs): read only where no sentence of the title and lead names an instrument.
+WEAK_INSTRUMENT_PATTERNS: dict[str, tuple[str, ...]] = {
+    "agreement": (r"\bagree(?:s|d|ing)?\b", r"\bsign(?:s|ed|ing)?\b"),
+    "partnership": (r"\bjoin(?:s|ed|ing)?\s+(?:the\s+)?(?-i:[A-Z])", r"\bpartner(?:s|ed|ing)? with\b",
+                    r"\bteam(?:s|ed)? up\b"),
+    "investment": (r"\binvest(?:s|ed|ing)?\b", r"\bfinanc(?:e|es|ed)\b", r"\bfund(?:s|ed)\b", r"\blends?\b",
+                   r"\bbacks?\b", r"\bco-fund\w*"),
+    "meeting": (
+        r"\bmeet(?:s|ing)?\b",
+        r"\bmet\b",
+        r"\bdiscuss(?:es|ed|ing|ion|ions)?\b",
+        r"\bvisit(?:s|ed|ing)?\b",
+        r"\bhost(?:s|ed|ing)?\b",
+        r"\bconven(?:e|es|ed)\b",
+        r"\bconfer(?:s|red)?\b",
+    ),
+}
+# Instrument nouns that the masks below may blank out.
+_SOUGHT_WORDS = (
+    r"agreements?|deals?|pacts?|accords?|treat(?:y|ies)|frameworks?|mous?|memorand(?:um|a)(?: of understanding)?"
+    r"|partnerships?"
+)
+_SOUGHT = rf"(?:{_SOUGHT_WORDS})"
+_SOUGHT_OR_MONEY = rf"(?:{_SOUGHT_WORDS}|investments?|financing|funding)"
+# Masks applied to a sentence, in this order, before its instrument cues are read. Each comes with
+# trigger words: it is only tried on a sentence that contains one of them (lower case).
+# First, words in which an instrument noun only qualifies something else ("investment envoy",
+# "trade deal talks", "joint venture") ...
+NON_INSTRUMENT_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ("investment ",),
+        r"\binvestment (?:envoy|minister|ministry|promotion|agency|climate|screening|review|rules|laws?|code"
+        r"|bank(?:er|ing)?s?|firms?|company|companies|advisers?|advisors?|officials?|chief|arm|vehicle|banker|grade"
+        r"|decision|environment)\b",
+    ),
+    (
+        ("talks", "negotiations"),
+        r"\b(?:trade|investment|security|defen[cs]e|peace|ceasefire|free trade) (?:agreement|deal|pact)s?"
+        r" (?:talks|negotiations)\b",
+    ),
+    (("joint venture",), r"\bjoint ventures?\b"),
+)
+# ... then instruments that are only being sought: "agreed to negotiate an agreement", "talks on a
+# deal", "expected to sign a framework", "discussed investment". The instrument words are blanked;
+# talks and meetings remain.
+PROSPECTIVE_INSTRUMENTS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ("agree",),
+        r"\bagree(?:s|d|ing)?(?=\s+to\s+(?:(?:start|begin|launch|open|resume|continue|hold|accelerate|intensify"
+        r"|conclude)\s+)?(?:negotiat\w*|talks|discussions)\b)",
+    ),
+    (
+        ("negotiat", "talks", "discussion", "consultations"),
+        r"\b(?:negotiat\w+|talks|discussions?|consultations)\s+(?:on|for|toward(?:s)?|over|about|to\s+\w+)"
+        rf"\s+(?:a|an|the|their|its)?\s*(?:[\w-]+\s+){{0,6}}?{_SOUGHT}\b",
+    ),
+    (
+        ("negotiat", "finali", "pursu", "explor", "toward", "seek", "weigh", "eye", "mull", "consider", "stud", "look"),
+        r"\b(?:negotiat\w*|finali[sz]\w*|pursu\w*|explor\w*|work(?:s|ing)? toward(?:s)?|seek\w*|weigh\w*"
+        r"|eye(?:s|ing)?|mull\w*|consider\w*|stud(?:y|ies|ying)|look(?:s|ing)? (?:at|into))\s+(?:a|an|the|their|its"
+        rf"|possible|further|closer|deeper|new)?\s*(?:[\w-]+\s+){{0,6}}?{_SOUGHT_OR_MONEY}\b",
+    ),
+    (
+        ("negotiate", "finali", "conclude", "pursue", "explore", "toward", "seek", "sign", "reach", "strike",
+         "clinch", "agree on", "draft", "consider", "study", "discuss", "develop"),
+        r"\b(?:to|will|would|could|may|might|hope to|plan to|aim to)\s+(?:start\s+|begin\s+|open\s+)?(?:negotiate"
+        r"|finali[sz]e|conclude|pursue|explore|work toward(?:s)?|seek|sign|reach|strike|clinch|agree on|draft"
+        rf"|consider|study|discuss|develop)\s+(?:a|an|the|their|its|possible|further)?\s*(?:[\w-]+\s+){{0,6}}?"
+        rf"{_SOUGHT_OR_MONEY}\b",
+    ),
+    (
+        ("toward", "ahead of", "run-up"),
+        r"\b(?:toward(?:s)?|ahead of|in the run-up to)\s+(?:a|an|the|their|its)?\s*(?:[\w-]+\s+){0,6}?"
+        r"(?:agreements?|deals?|pacts?|accords?|treat(?:y|ies)|mous?)\b",
+    ),
+    (
+        ("to sign", "to conclude", "to finali", "to agree"),
+        r"\b(?:expected|set|due|poised|slated|scheduled|likely|ready|planning|preparing|hoping|aiming|seeking)"
+        r"\s+to\s+(?:sign|conclude|finali[sz]e|agree)\b[^.;]*",
+    ),
+    (
+        ("draft", "proposed", "possible", "potential", "future", "prospective", "planned"),
+        r"\b(?:draft|proposed|possible|potential|future|prospective|planned)\s+(?:[\w-]+\s+){0,3}?"
+        r"(?:agreements?|deals?|pacts?|treat(?:y|ies)|frameworks?)\b",
+    ),
+    (("no agreement", "no deal"), r"\bno (?:agreement|deal) (?:has|had|was)\b[^.;]*"),
+    (
+        ("discuss",),
+        r"(?:(?<=\bdiscuss )|(?<=\bdiscussed )|(?<=\bdiscussing ))(?:[\w-]+,?\s+){0,8}?(?:investments?"
+        r"|agreements?|deals?|frameworks?|partnerships?|mous?|financing|funding|initiatives?)\b",
+    ),
+)
+COOPERATIVE_INSTRUMENTS = frozenset(
+    {"meeting", "joint_statement", "mou", "framework", "agreement", "partnership", "investment"}
+)
+UNILATERAL_INSTRUMENTS = frozenset({"policy_list", "export_control"})
+# Wording that shows states working together when only one party is named.
+COOPERATION_CUES = (
+    r"(?-i:\bco-?operat\w*)",
+    r"(?-i:\bCo-?operat\w*\b)(?! (?:Agency|Bank|Organi[sz]ation|Council|Fund)\b)(?<!International Cooperation)"
+    r"(?<!International Co-operation)(?<!Economic Co-operation)(?<!Economic Cooperation)",
+    r"\bcollaborat\w*",
+    r"\b(?:bi|multi|pluri)lateral\b",
+    r"\bdelegations\b",
+    r"\bcounterparts?\b",
+    r"\bpartner (?:countries|nations|governments|economies|states)\b",
+    r"\b(?:like-minded|allied) (?:countries|nations|partners|governments)\b",
+    r"\b(?:two|both) (?:countries|governments|sides|nations)\b",
+    r"\bnegotiat\w*",
+    r"\bmember (?:states|countries)\b",
+)
+# Words that show a group (or a single state with partners) works with others.
+NON_COOPERATION = re.compile(r"\bpublic-private\b|\bjoint venture\b", re.I)
+
+# ============================================================================================
+# Compiled tables
+# ============================================================================================
+
+
+def _compile(patterns: Iterable[str], flags: int = re.I) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns), flags)
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """A regex alternation of `words` factored by common prefixes (much faster than a flat list)."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = True
+
+    def build(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char != ""]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return build(trie)
+
+
+def _named_alternation(table: dict[str, tuple[str, ...]]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """One regex with a named group per entry, plus the map group name -> entry."""
+    names = {f"g{index}": key for index, key in enumerate(table)}
+    pattern = "|".join(
+        f"(?P<{group}>{'|'.join(f'(?:{p})' for p in table[key])})" for group, key in names.items()
+    )
+    return re.compile(pattern, re.I), names
+
+
+def _term_table(table: dict[str, tuple[str, ...]]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """One case-insensitive prefix-trie regex over every term, plus the map term -> entry."""
+    lookup = {term.lower(): key for key, terms in table.items() for term in terms}
+    return re.compile(rf"\b(?:{_trie_pattern(lookup)})\b", re.I), lookup
+
+
+@dataclass(frozen=True)
+class _Alias:
+    code: str
+    kind: str  # name | demonym | capital | place | agency
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> dict[str, Any]:
+    """Compiled tables, built on first use (no work at import time)."""
+    aliases: dict[str, _Alias] = {}
+    for country in pycountry.countries:
+        for attribute in ("name", "common_name", "official_name"):
+            value = getattr(country, attribute, None)
+            if value and "," not in value and value not in AMBIGUOUS_COUNTRY_NAMES:
+                aliases[value] = _Alias(country.alpha_3, "name")
+    for table, kind in ((COUNTRY_NAMES, "name"), (DEMONYMS, "demonym"), (CAPITALS, "capital"),
+                        (PLACES, "place"), (AGENCIES, "agency")):
+        for alias, code in table.items():
+            aliases[alias] = _Alias(code, kind)
+    upper: dict[str, _Alias] = {}
+    for alias, value in aliases.items():
+        upper.setdefault(alias.upper(), value)
+    boundary_after = r"(?![\w$]|['’]\w\w)"
+    return {
+        "aliases": aliases,
+        "upper_aliases": upper,
+        "countries": re.compile(rf"(?<![\w$])(?:{_trie_pattern(aliases)}){boundary_after}"),
+        "countries_upper": re.compile(rf"(?<![\w$])(?:{_trie_pattern(upper)}){boundary_after}"),
+        "non_country": _compile(NON_COUNTRY_PHRASES, 0),
+        "groups": {name: re.compile(pattern) for name, pattern in GROUP_PATTERNS.items()},
+        "groups_any": re.compile("|".join(f"(?:{p})" for p in GROUP_PATTERNS.values())),
+        "mineral_terms": _term_table(MINERAL_TERMS),
+        "mineral_phrases": _named_alternation(MINERAL_PHRASES),
+        "non_mineral": _compile(NON_MINERAL_PHRASES),
+        "company_mineral": re.compile(
+            rf"\b(?P<lead>(?:[A-Z][\w&'’.-]*\s+){{1,3}})?(?P<mineral>{'|'.join(COMPANY_MINERAL_WORDS)})"
+            rf"(?P<suffix>(?:\s+(?:{COMPANY_SUFFIXES}|{COMPANY_SUFFIXES_IN_TEXT})\b\.?)*)"
+        ),
+        "stage_terms": _term_table(STAGE_TERMS),
+        "stage_phrases": _named_alternation(STAGE_PHRASES),
+        "non_stage": _compile(NON_STAGE_PHRASES),
+        "company_stage": re.compile(r"\b[A-Z][\w&'’.-]+\s+(?:Mining|Mines?|Refining|Smelting|Recycling)\b"),
+        "buyer_stage": re.compile(
+            rf"\b(?:{_trie_pattern(DEMONYMS)})\s+(?:[a-z]+\s+)?(?:smelters|smelter|refiners|refiner|processors|miners)\b"
+        ),
+        "instrument_terms": _term_table(INSTRUMENT_TERMS),
+        "instrument_phrases": _named_alternation(INSTRUMENT_PATTERNS),
+        "weak_instruments": _named_alternation(WEAK_INSTRUMENT_PATTERNS),
+        "prospective": [
+            (triggers, re.compile(pattern, re.I))
+            for triggers, pattern in (*NON_INSTRUMENT_PHRASES, *PROSPECTIVE_INSTRUMENTS)
+        ],
+        "cooperation": _compile(COOPERATION_CUES),
+        "dates": [re.compile(pattern, re.I) for pattern in DATE_PATTERNS],
+    }
+
+
+# ============================================================================================
+# Text helpers
+# ============================================================================================
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, collapse runs of spaces inside lines, drop blank lines at the edges."""
+    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+ABBREVIATIONS = frozenset(
+    {"Mr.", "Mrs.", "Ms.", "Dr.", "St.", "No.", "Inc.", "Ltd.", "Co.", "Corp.", "Jr.", "Sr.", "Gov.",
+     "Sen.", "Rep.", "Gen.", "Lt.", "Col.", "vs.", "e.g.", "i.e.", "incl.", "approx.", "Jan.", "Feb.",
+     "Mar.", "Apr.", "Aug.", "Sep.", "Sept.", "Oct.", "Nov.", "Dec.", "Pty.", "Bros.", "Prof.", "Amb.",
+     "Hon.", "Adm.", "Maj.", "Capt.", "Gov't.", "est.", "D.C."}
+)  # fmt: skip
+SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"“(\[]?[A-Z0-9])")
+INITIALS = re.compile(r"(?:[A-Z]\.)+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of `text`; lines are hard breaks; abbreviations and initials (U.S., S.) don't split."""
+    sentences: list[str] = []
+    for line in text.split("\n"):
+        line = " ".join(line.split())
+        start = 0
+        for match in SENTENCE_END.finditer(line):
+            word = line[start : match.start() + 1].rsplit(" ", 1)[-1].lstrip('("“')
+            if word in ABBREVIATIONS or INITIALS.fullmatch(word):
+                continue
+            sentences.append(line[start : match.start() + 1])
+            start = match.end()
+        if line[start:].strip():
+            sentences.append(line[start:].strip())
+    return sentences
+
+
+def _mask(text: str, pattern: re.Pattern[str]) -> str:
+    return pattern.sub(lambda match: " " * len(match.group()), text)
+
+
+def _is_headline_like(line: str) -> bool:
+    """A line of a related-news list: short, or without the full stop that ends a paragraph."""
+    stripped = line.rstrip()
+    return len(stripped.split()) <= 16 or not stripped.endswith((".", "!", "?", '."', ".”"))
+
+
+def strip_boilerplate(body: str) -> str:
+    """The article text without related-news blocks, tag lines, share prompts and footers."""
+    kept: list[str] = []
+    in_sidebar = False
+    for line in body.split("\n"):
+        text = line.strip()
+        if not text:
+            kept.append("")
+            continue
+        if SIDEBAR_HEADER.match(text):
+            in_sidebar = True
+            continue
+        if in_sidebar:
+            if _is_headline_like(text):
+                continue
+            in_sidebar = False
+        if BOILERPLATE_LINE.match(text) or ALL_RIGHTS.search(text) or NAVIGATION_LINE.match(text):
+            continue
+        kept.append(line)
+    return "\n".join(kept).strip()
+
+
+LOWER_RUN = re.compile(r"[a-z]{3}")
+UPPER_LETTER = re.compile(r"[A-Z]")
+
+
+def _is_upper_case(text: str) -> bool:
+    """An all-caps headline: no run of three lower-case letters, at least twelve capitals."""
+    return not LOWER_RUN.search(text) and len(UPPER_LETTER.findall(text)) >= 12
+
+
+def _is_title_case(text: str) -> bool:
+    words = [word for word in re.findall(r"[A-Za-z][\w'’-]*", text) if len(word) > 3]
+    return len(words) >= 3 and sum(word[0].isupper() for word in words) / len(words) >= 0.6
+
+
+# ============================================================================================
+# Dates
+# ============================================================================================
+
+
+def _date_from_match(match: re.Match[str]) -> date | None:
+    parts = match.groupdict()
+    try:
+        if parts.get("y1"):
+            return date(int(parts["y1"]), int(parts["m1"]), int(parts["d1"]))
+        key = "2" if parts.get("mon2") else "3"
+        month = MONTHS[parts[f"mon{key}"][:3].lower()]
+        return date(int(parts[f"y{key}"]), month, int(parts[f"d{key}"]))
+    except (KeyError, ValueError):
+        return None
+
+
+def find_date(text: str) -> date | None:
+    """The first full calendar date in `text` (2026-02-03, February 3, 2026, 3 Feb 2026, 03 FEB 2026)."""
+    best: tuple[int, date] | None = None
+    for pattern in _vocabulary()["dates"]:
+        for match in pattern.finditer(text):
+            found = _date_from_match(match)
+            if found is not None:
+                if best is None or match.start() < best[0]:
+                    best = (match.start(), found)
+                break
+    return best[1] if best else None
+
+
+def _coerce_date(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return find_date(str(value))
+
+
+# ============================================================================================
+# Countries
+# ============================================================================================
+
+ACTOR, WEAK, CONTEXT = "actor", "weak", "context"
+
+
+@dataclass
+class _Mention:
+    code: str
+    start: int
+    end: int
+    kind: str
+    role: str
+    before_context: bool = False
+    after_context: bool = False  # dominance / market / company wording that a list of demonyms shares
+    relation: bool = False  # "U.S.-China trade war": every country of the list is a side, not a party
+
+
+def _possessive_company(masked: str, end: int, agency_starts: set[int], title_case: bool) -> bool:
+    """`X's Foo` where Foo is a capitalised name that is neither a government word nor an agency."""
+    match = re.match(r"['’]s?\s+([A-Z][\w&.-]*)", masked[end:])
+    if not match or title_case:
+        return False
+    if end + match.start(1) in agency_starts:
+        return False
+    return match.group(1).rstrip(".") not in GOVERNMENT_WORDS
+
+
+def _country_mentions(sentence: str, *, dateline_end: int = 0, is_title: bool = False) -> list[_Mention]:
+    """Country mentions of one sentence with their role (actor, weak or context)."""
+    vocab = _vocabulary()
+    masked = _mask(sentence, vocab["non_country"])
+    upper = _is_upper_case(sentence)
+    title_case = upper or (is_title and _is_title_case(sentence))
+    pattern, table = (
+        (vocab["countries_upper"], vocab["upper_aliases"]) if upper else (vocab["countries"], vocab["aliases"])
+    )
+    found = [(match.start(), match.end(), table[match.group()]) for match in pattern.finditer(masked)]
+    if dateline_end and not upper:  # "WASHINGTON, Feb. 3 —" is written in capitals
+        starts = {item[0] for item in found}
+        head = vocab["countries_upper"].finditer(masked[:dateline_end])
+        found = sorted(found + [(m.start(), m.end(), vocab["upper_aliases"][m.group()]) for m in head
+                                if m.start() not in starts])
+    if not found:
+        return []
+    agency_starts = {start for start, _, alias in found if alias.kind == "agency"}
+    mentions: list[_Mention] = []
+    for start, end, alias in found:
+        before = masked[max(0, start - 90) : start]
+        after = masked[end : end + 80]
+        before_context = bool(CONTEXT_BEFORE.search(before))
+        after_context = bool(CONTEXT_AFTER.match(after))
+        # the home country of a company ("Australian miner Lynas", "South Korea's LG") or the
+        # origin of a commodity ("Chinese magnesium"), unless the company is state-owned
+        company = alias.kind in ("demonym", "name", "capital") and bool(COMPANY_AFTER.match(after))
+        company = company or (alias.kind == "demonym" and bool(ORIGIN_AFTER.match(after)))
+        if company and STATE_OWNED.search(after[:40]):
+            company = False
+        if alias.kind in ("name", "capital") and _possessive_company(masked, end, agency_starts, title_case):
+            company = True
+        relation = bool(RELATION_AFTER.match(after))
+        if alias.kind == "place" or start < dateline_end or before_context or after_context or company or relation:
+            role = CONTEXT
+        elif WEAK_AFTER.match(after):
+            role = WEAK
+        else:
+            role = ACTOR
+        mentions.append(
+            _Mention(alias.code, start, end, alias.kind, role, before_context, after_context or company, relation)
+        )
+
+    # A coordinated list ("China and Russia", "Indian and Japanese miners") shares the context
+    # wording before its first member and after its last one.
+    chain: list[_Mention] = []
+    for index, mention in enumerate(mentions):
+        joined = index > 0 and LIST_JOINER.match(masked[mentions[index - 1].end : mention.start])
+        if not joined:
+            _share_roles(chain)
+            chain = []
+        chain.append(mention)
+    _share_roles(chain)
+    return mentions
+
+
+def _share_roles(chain: list[_Mention]) -> None:
+    if len(chain) < 2:
+        return
+    first, last = chain[0], chain[-1]
+    if first.before_context or last.relation or (last.after_context and last.kind == "demonym"):
+        for mention in chain:
+            if mention.kind != "agency":
+                mention.role = CONTEXT
+
+
+def _acting_groups(sentence: str) -> list[str]:
+    """Groups named in `sentence` that act (not named as a venue such as "at the G7 summit")."""
+    vocab = _vocabulary()
+    if not vocab["groups_any"].search(sentence):
+        return []
+    acting = []
+    for name, pattern in vocab["groups"].items():
+        for match in pattern.finditer(sentence):
+            venue = GROUP_VENUE_BEFORE.search(sentence[max(0, match.start() - 60) : match.start()]) or (
+                GROUP_VENUE_AFTER.match(sentence[match.end() : match.end() + 30])
+            )
+            if not venue:
+                acting.append(name)
+                break
+    return acting
+
+
+def match_countries(text: str) -> list[str]:
+    """Sorted ISO3 codes of every country named in `text`, with members of acting groups (Quad, G7)."""
+    codes = {mention.code for mention in _country_mentions(text)}
+    for group in _acting_groups(text):
+        codes.update(GROUP_MEMBERS[group])
+    return sorted(codes)
+
+
+# ============================================================================================
+# Minerals, stages, instruments
+# ============================================================================================
+
+
+def _mask_company_minerals(sentence: str, title_case: bool) -> str:
+    """Blank out mineral words that are part of a company name ("Piedmont Lithium", "Lithium Americas")."""
+    vocab = _vocabulary()
+
+    def replace(match: re.Match[str]) -> str:
+        lead = (match.group("lead") or "").split()
+        suffix = match.group("suffix") or ""
+        strong_suffix = re.search(rf"\b(?:{COMPANY_SUFFIXES})\b", suffix)
+        text_suffix = suffix.strip() and not title_case
+        named_lead = (
+            not title_case
+            and lead
+            and lead[-1].rstrip(".") not in NAME_FUNCTION_WORDS
+            and not lead[-1].endswith((".", ":"))
+        )
+        if strong_suffix or text_suffix or named_lead:
+            start = match.start("mineral")
+            return match.group()[: start - match.start()] + " " * (match.end() - start)
+        return match.group()
+
+    return vocab["company_mineral"].sub(replace, sentence)
+
+
+Hit = tuple[int, int, str]
+
+
+def _hits(sentence: str, terms: tuple[re.Pattern[str], dict[str, str]],
+          phrases: tuple[re.Pattern[str], dict[str, str]]) -> list[Hit]:
+    """(start, end, entry) of every term and phrase of a table found in `sentence`."""
+    pattern, lookup = terms
+    found = [(match.start(), match.end(), lookup[match.group().lower()]) for match in pattern.finditer(sentence)]
+    pattern, names = phrases
+    found.extend((match.start(), match.end(), names[match.lastgroup]) for match in pattern.finditer(sentence)
+                 if match.lastgroup)
+    return found
+
+
+def _surviving(hits: list[Hit], original: str, masked: str) -> set[str]:
+    """Entries of the hits whose text the masks left untouched."""
+    return {name for start, end, name in hits if masked[start:end] == original[start:end]}
+
+
+def _minerals(sentence: str, is_title: bool = False) -> set[str]:
+    vocab = _vocabulary()
+    hits = _hits(sentence, vocab["mineral_terms"], vocab["mineral_phrases"])
+    if not hits:
+        return set()
+    masked = _mask(sentence, vocab["non_mineral"])
+    if any(char.isupper() for char in masked):
+        headline = _is_upper_case(sentence) or (is_title and _is_title_case(sentence))
+        masked = _mask_company_minerals(masked, headline)
+    return _surviving(hits, sentence, masked)
+
+
+def _stages(sentence: str, is_title: bool = False) -> set[str]:
+    vocab = _vocabulary()
+    hits = _hits(sentence, vocab["stage_terms"], vocab["stage_phrases"])
+    if not hits:
+        return set()
+    masked = _mask(sentence, vocab["non_stage"])
+    if not (_is_upper_case(sentence) or (is_title and _is_title_case(sentence))):
+        masked = vocab["company_stage"].sub(
+            lambda m: m.group() if m.group().split()[0] in NAME_FUNCTION_WORDS else " " * len(m.group()), masked
+        )
+    masked = _mask(masked, vocab["buyer_stage"])
+    return _surviving(hits, sentence, masked)
+
+
+def _instrument_cues(sentence: str) -> tuple[str | None, str | None]:
+    """(strong, weak) instrument of one sentence, prospective instruments masked."""
+    vocab = _vocabulary()
+    weak_pattern, weak_names = vocab["weak_instruments"]
+    strong_hits = _hits(sentence, vocab["instrument_terms"], vocab["instrument_phrases"])
+    weak_hits = [(m.start(), m.end(), weak_names[m.lastgroup]) for m in weak_pattern.finditer(sentence) if m.lastgroup]
+    if not strong_hits and not weak_hits:
+        return None, None
+    masked, lowered = sentence, sentence.lower()
+    for triggers, pattern in vocab["prospective"]:
+        if any(trigger in lowered for trigger in triggers):
+            masked = _mask(masked, pattern)
+    strong_found = _surviving(strong_hits, sentence, masked)
+    weak_found = _surviving(weak_hits, sentence, masked)
+    strong = next((name for name in INSTRUMENT_ORDER if name in strong_found), None)
+    weak = next((name for name in WEAK_INSTRUMENT_PATTERNS if name in weak_found), None)
+    return strong, weak
+
+
+# ============================================================================================
+# Extraction
+# ============================================================================================
+
+
+def _first(segments: list[str], predicate: Callable[[str], bool]) -> str | None:
+    return next((segment for segment in segments if predicate(segment)), None)
+
+
+@dataclass
+class _Text:
+    segments: list[str]  # the title (if any), then the body's sentences
+    head: list[int]  # indices of the title and the lead sentence
+    datelines: list[int]  # per segment, where its dateline ends (0: none)
+    date_found: date | None = None  # from a metadata line or the dateline
+    date_line: str | None = None
+
+
+def _prepare(title: str, body: str) -> _Text:
+    """Split an announcement into segments, without boilerplate and metadata lines."""
+    date_found, date_line = None, None
+    lines: list[str] = []
+    for line in strip_boilerplate(body).split("\n"):
+        stripped = line.strip()
+        if METADATA_LINE.match(stripped):
+            if date_found is None and (found := find_date(stripped)):
+                date_found, date_line = found, stripped
+            continue
+        lines.append(line)
+    segments = ([title] if title else []) + split_sentences("\n".join(lines))
+    datelines = [0] * len(segments)
+    first_body = 1 if title else 0
+    for index in range(first_body, min(len(segments), first_body + 2)):
+        match = DATELINE.match(segments[index])
+        if match and (match.group("dated") or match.group("place").isupper()):
+            datelines[index] = match.end()
+            if date_found is None and (found := find_date(match.group())):
+                date_found, date_line = found, segments[index]
+            break
+    lead = first_body  # the first body sentence of six words or more (skips header lines)
+    while lead < len(segments) and len(segments[lead].split()) < 6:
+        lead += 1
+    head = ([0] if title else []) + ([lead] if lead < len(segments) else [])
+    return _Text(segments, head, datelines, date_found, date_line)
+
+
+def extract(title: str, body: str = "", published: date | str | None = None) -> dict[str, Any]:
+    """Rule-based reading of one announcement; see the module docstring for the fields.
+
+    `published` is the date the feed or page gives, if any; otherwise the date is read from the
+    text (metadata line, dateline, else the first full date).
+    """
+    title, body = normalize_text(title or ""), normalize_text(body or "")
+    text = _prepare(title, body)
+    segments, head = text.segments, text.head
+    has_title = bool(title)
+    evidence: dict[str, str] = {}
+
+    mentions = [
+        _country_mentions(segment, dateline_end=text.datelines[i], is_title=has_title and i == 0)
+        for i, segment in enumerate(segments)
+    ]
+    groups_by_segment = [_acting_groups(segment) for segment in segments]
+
+    # --- instrument: title and lead (strong cues, then weak), then the rest -----------------
+    cues = [_instrument_cues(segment) for segment in segments]
+    rest = [i for i in range(len(segments)) if i not in head]
+    instrument, instrument_at = "none", None
+    for indices, strength in ((head, 0), (head, 1), (rest, 0), (rest, 1)):
+        hit = next((i for i in indices if cues[i][strength]), None)
+        if hit is not None:
+            instrument, instrument_at = cues[hit][strength] or "none", hit
+            break
+    if instrument_at is not None:
+        evidence["instrument"] = segments[instrument_at]
+
+    # --- parties ------------------------------------------------------------------------------
+    def actors(index: int, roles: tuple[str, ...] = (ACTOR,)) -> list[_Mention]:
+        return [m for m in mentions[index] if m.role in roles]
+
+    party_segments: list[int] = []
+    parties: set[str] = set()
+    for index in head:
+        found = {m.code for m in actors(index)}
+        for group in groups_by_segment[index]:
+            found.update(GROUP_MEMBERS[group])
+        if found:
+            party_segments.append(index)
+            parties |= found
+    if not parties:  # nobody acts in the title or lead: the first sentence where a country acts
+        for index in range(len(segments)):
+            found = {m.code for m in actors(index)}
+            if found:
+                party_segments, parties = [index], found
+                break
+    if not parties:  # only a possessive measure ("China's export curbs take effect")
+        for index in head:
+            found = {m.code for m in actors(index, (WEAK,))}
+            if found:
+                party_segments, parties = [index], found
+                break
+    if instrument in UNILATERAL_INSTRUMENTS and len(parties) > 1:
+        issuer = None
+        for index in ([instrument_at] if instrument_at in party_segments else []) + party_segments:
+            ordered = [m for m in mentions[index] if m.role in (ACTOR, WEAK) and m.code in parties]
+            if ordered:
+                issuer = ordered[0].code
+                break
+        if issuer:
+            parties = {issuer}
+    if parties:
+        evidence["parties"] = segments[party_segments[0]] if party_segments else segments[0]
+
+    mentioned: set[str] = set()
+    for index, found in enumerate(mentions):
+        others = {m.code for m in found} - parties
+        if others:
+            evidence.setdefault("mentioned_countries", segments[index])
+            mentioned |= others
+
+    groups = sorted({group for index in head for group in groups_by_segment[index]})
+    if not groups:
+        groups = sorted({group for found in groups_by_segment for group in found if group == "MSP"})
+    if groups:
+        evidence["groups"] = _first(segments, lambda s: bool(_acting_groups(s))) or ""
+
+    # --- minerals and stages --------------------------------------------------------------------
+    found_minerals = [_minerals(segment, is_title=has_title and i == 0) for i, segment in enumerate(segments)]
+    background = [bool(found) and i not in head and bool(BACKGROUND.search(segments[i]))
+                  for i, found in enumerate(found_minerals)]
+    minerals: set[str] = set()
+    for index, found in enumerate(found_minerals):
+        if background[index]:
+            continue
+        if found and "minerals" not in evidence:
+            evidence["minerals"] = segments[index]
+        minerals |= found
+    if not minerals:
+        for index, found in enumerate(found_minerals):
+            if found:
+                minerals, evidence["minerals"] = found, segments[index]
+                break
+
+    stages: set[str] = set()
+    if minerals:
+        for index, segment in enumerate(segments):
+            if index not in head and BACKGROUND.search(segment):
+                continue
+            found = _stages(segment, is_title=has_title and index == 0)
+            if found and "stages" not in evidence:
+                evidence["stages"] = segment
+            stages |= found
+
+    # --- cooperation ------------------------------------------------------------------------------
+    is_cooperation, cooperation_cue = False, None
+    if parties and minerals and instrument not in UNILATERAL_INSTRUMENTS:
+        cooperation_cue = _first(segments, lambda s: bool(_vocabulary()["cooperation"].search(s)))
+        several = len(parties) >= 2 or bool(groups) or bool(
+            cooperation_cue and not NON_COOPERATION.search(cooperation_cue)
+        )
+        is_cooperation = several and (instrument in COOPERATIVE_INSTRUMENTS or cooperation_cue is not None)
+    if is_cooperation:
+        evidence["is_cooperation"] = evidence.get("instrument") or cooperation_cue or ""
+
+    # --- date -----------------------------------------------------------------------------------
+    published_date = _coerce_date(published)
+    if published_date is not None:
+        evidence["published_date"] = "(date given by the feed or page)"
+    elif text.date_found is not None:
+        published_date, evidence["published_date"] = text.date_found, text.date_line or ""
+    else:
+        for segment in segments:
+            published_date = find_date(segment)
+            if published_date is not None:
+                evidence["published_date"] = segment
+                break
+
+    return {
+        "parties": sorted(parties),
+        "mentioned_countries": sorted(mentioned),
+        "groups": groups,
+        "minerals": sorted(minerals),
+        "stages": [stage for stage in STAGES if stage in stages],
+        "instrument": instrument,
+        "is_cooperation": is_cooperation,
+        "published_date": published_date.isoformat() if published_date else None,
+        "evidence": evidence,
+    }

@@ -1,0 +1,480 @@
+"""Extraction rules, the labelled development set as a regression guard, the scorer and `minerals extract`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipelines.lib import announcements as ann
+from pipelines.lib import evaluation
+from pipelines.lib.extraction import INSTRUMENTS, MINERALS, STAGES, extract, find_date, strip_boilerplate
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEV_DIR = REPO_ROOT / "tests" / "fixtures" / "announcements_dev"
+DOCUMENTS = REPO_ROOT / "data" / "inputs" / "announcements" / "documents"
+
+
+# --- parties: names, demonyms, capitals, agencies, groups -------------------------------------
+
+
+def test_demonyms_stand_for_their_countries():
+    result = extract("Saudi and Pakistani officials sign copper exploration MoU", "")
+    assert result["parties"] == ["PAK", "SAU"]
+
+
+def test_capitals_stand_for_governments():
+    result = extract("Seoul and Ottawa sign graphite supply framework", "")
+    assert result["parties"] == ["CAN", "KOR"]
+    assert result["instrument"] == "framework"
+
+
+def test_brussels_is_the_european_union():
+    result = extract("Brussels and Santiago sign raw materials pact", "")
+    assert result["parties"] == ["CHL", "EUU"]
+    assert "critical minerals" in result["minerals"]
+
+
+def test_short_and_upper_case_names_of_the_united_states():
+    assert extract("U.S., JAPAN SIGN CRITICAL MINERALS FRAMEWORK", "")["parties"] == ["JPN", "USA"]
+    assert extract("America and India sign copper deal", "")["parties"] == ["IND", "USA"]
+    assert extract("Join us for a webinar on copper", "")["parties"] == []  # the pronoun, not the country
+
+
+@pytest.mark.parametrize(
+    ("title", "code"),
+    [
+        ("Pentagon takes equity stake in rare earth magnet maker", "USA"),
+        ("DFC approves loan for graphite mine", "USA"),
+        ("EXIM issues letter of interest for lithium project", "USA"),
+        ("JOGMEC invests in nickel refinery", "JPN"),
+        ("KABIL acquires lithium blocks", "IND"),
+        ("KOMIR signs cobalt offtake", "KOR"),
+        ("Export Finance Australia backs vanadium project", "AUS"),
+        ("Codelco signs copper supply contract", "CHL"),
+    ],
+)
+def test_agencies_and_state_companies_stand_for_their_country(title, code):
+    assert extract(title, "")["parties"] == [code]
+
+
+def test_private_company_deal_has_no_state_party():
+    result = extract(
+        "Australian miner signs spodumene offtake with South Korea's LG Energy Solution",
+        "Australian miner Liontown Resources signed a binding offtake agreement with South Korea's LG Energy "
+        "Solution for spodumene concentrate.",
+    )
+    assert result["parties"] == []
+    assert result["mentioned_countries"] == ["AUS", "KOR"]
+    assert result["minerals"] == ["lithium"]
+    assert result["is_cooperation"] is False
+
+
+def test_quad_and_g7_stand_for_their_members_when_they_act():
+    assert extract("Quad partners launch critical minerals initiative", "")["parties"] == ["AUS", "IND", "JPN", "USA"]
+    g7 = extract("G7 leaders adopt Critical Minerals Action Plan", "")
+    assert g7["parties"] == ["CAN", "DEU", "FRA", "GBR", "ITA", "JPN", "USA"]
+    assert g7["instrument"] == "framework"
+
+
+def test_group_named_as_a_venue_adds_no_parties():
+    result = extract("Japan and Canada sign critical minerals memorandum on the sidelines of the G7 summit", "")
+    assert result["parties"] == ["CAN", "JPN"]
+    assert result["groups"] == []
+
+
+def test_msp_is_only_a_group_flag():
+    result = extract("Estonia joins the Minerals Security Partnership", "")
+    assert result["parties"] == ["EST"]
+    assert result["groups"] == ["MSP"]
+    assert result["instrument"] == "partnership"
+
+
+# --- context countries ----------------------------------------------------------------------------
+
+
+def test_rival_is_context_not_a_party():
+    result = extract(
+        "Australia and India pledge to reduce dependence on China for critical minerals",
+        "The two governments agreed to fund lithium projects.",
+    )
+    assert result["parties"] == ["AUS", "IND"]
+    assert result["mentioned_countries"] == ["CHN"]
+
+
+def test_venue_city_is_context():
+    result = extract(
+        "India and Canada launch critical minerals partnership",
+        "The leaders met on the sidelines of the G20 in Johannesburg on 23 November 2025.",
+    )
+    assert result["parties"] == ["CAN", "IND"]
+    assert result["mentioned_countries"] == ["ZAF"]
+
+
+def test_market_and_target_of_an_export_control_are_context():
+    result = extract(
+        "China bans exports of gallium and germanium to the United States",
+        "Beijing, Dec 3, 2024 - The commerce ministry announced the ban, a day after Washington expanded "
+        "curbs on chip equipment sales.",
+    )
+    assert result["parties"] == ["CHN"]
+    assert result["mentioned_countries"] == ["USA"]
+    assert result["instrument"] == "export_control"
+    assert result["is_cooperation"] is False
+
+
+def test_unilateral_action_keeps_only_its_issuer():
+    result = extract("Indonesia and Japan: Jakarta imposes nickel ore export ban", "")
+    assert result["instrument"] == "export_control"
+    assert result["parties"] == ["IDN"]
+    assert result["mentioned_countries"] == ["JPN"]
+
+
+def test_national_list_is_unilateral():
+    result = extract("Canada adds three minerals to its critical minerals list", "")
+    assert result["instrument"] == "policy_list"
+    assert result["parties"] == ["CAN"]
+    assert result["is_cooperation"] is False
+
+
+def test_sidebar_and_footer_do_not_leak():
+    body = (
+        "The Government of Canada announced $40 million for trail upgrades in national parks.\n"
+        "Related stories\n"
+        "Canada and Germany sign critical minerals agreement\n"
+        "China extends rare earth export curbs\n"
+        "Tags: Germany, China, Japan\n"
+        "© 2025 Newsroom. All rights reserved."
+    )
+    result = extract("Canada announces funding for national parks", body)
+    assert result["parties"] == ["CAN"]
+    assert result["mentioned_countries"] == []
+    assert result["minerals"] == []
+    assert "China" not in strip_boilerplate(body)
+
+
+def test_dateline_capital_is_a_venue():
+    result = extract("Chile and Japan sign lithium MoU", "BRUSSELS, 14 May 2024 - Chile and Japan signed an MoU.")
+    assert result["parties"] == ["CHL", "JPN"]
+    assert result["mentioned_countries"] == ["EUU"]
+
+
+# --- minerals ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "minerals"),
+    [
+        ("Partners discuss REE and NdPr oxide supply", ["rare earths"]),
+        ("Deal covers dysprosium and neodymium", ["rare earths"]),
+        ("Mine ships bauxite to an alumina refinery", ["aluminum"]),
+        ("Partners agree on PGMs and palladium", ["platinum group metals"]),
+        ("Critical minerals such as lithium and cobalt", ["cobalt", "critical minerals", "lithium"]),
+        ("Strategic raw materials partnership", ["critical minerals"]),
+        ("Miner expands coltan output", ["tantalum"]),
+    ],
+)
+def test_synonyms_map_to_canonical_minerals(text, minerals):
+    assert extract(text, "")["minerals"] == minerals
+
+
+def test_product_and_company_names_are_not_minerals():
+    assert extract("Panasonic starts lithium-ion battery production in Kansas", "")["minerals"] == []
+    assert extract("Silicon Valley start-up raises $120 million", "")["minerals"] == []
+    sigma = extract("Sigma Lithium names new chief financial officer", "Sigma Lithium Corporation said on Monday.")
+    assert sigma["minerals"] == []
+    assert extract("Partners agree on lithium for lithium-ion batteries", "")["minerals"] == ["lithium"]
+
+
+def test_every_mineral_name_is_canonical():
+    result = extract("Study of lithium, tin, silver, potash and helium", "")
+    assert set(result["minerals"]) <= set(MINERALS)
+    assert result["minerals"] == ["helium", "lithium", "potash", "silver", "tin"]
+
+
+# --- stages -------------------------------------------------------------------------------------------
+
+
+def test_end_use_is_not_a_stage():
+    assert extract("India and Japan agree on lithium refining for EV manufacturing", "")["stages"] == ["processing"]
+    assert extract("Tesla buys spodumene to feed battery cell manufacturing", "")["stages"] == []
+    assert extract("India and Japan agree on rare earth magnet manufacturing", "")["stages"] == ["manufacturing"]
+
+
+def test_stage_wording_maps_to_the_five_stages():
+    result = extract(
+        "Partners cooperate on cobalt",
+        "The memorandum covers geological mapping, extraction, smelting, recovery from e-waste and magnets.",
+    )
+    assert result["stages"] == list(STAGES)
+
+
+def test_explore_as_a_verb_of_intent_is_not_exploration():
+    assert extract("Japan and Chile agree to explore joint investment in lithium refining", "")["stages"] == [
+        "processing"
+    ]
+
+
+def test_stages_need_a_mineral():
+    assert extract("Consular dialogue covers visa processing and recovery of documents", "")["stages"] == []
+
+
+# --- instruments --------------------------------------------------------------------------------------
+
+
+def test_agreeing_to_negotiate_is_not_an_agreement():
+    result = extract(
+        "Kyiv and Washington agree to negotiate minerals deal",
+        "Ukraine and the United States agreed to start negotiations on an agreement on lithium.",
+    )
+    assert result["instrument"] == "none"
+    assert result["parties"] == ["UKR", "USA"]
+    assert result["is_cooperation"] is True  # cooperation is announced even without a signed text
+
+
+def test_talks_on_an_agreement_are_a_meeting():
+    result = extract(
+        "India, US to begin talks on critical minerals agreement",
+        "Officials said after a meeting in New Delhi that negotiations on an agreement would start.",
+    )
+    assert result["instrument"] == "meeting"
+
+
+@pytest.mark.parametrize(
+    ("title", "instrument"),
+    [
+        ("Japan and Chile sign memorandum of cooperation on copper", "mou"),
+        ("EU and Chile sign framework agreement with raw materials chapter", "agreement"),
+        ("Leaders issue joint statement on critical minerals", "joint_statement"),
+        ("JBIC signs loan agreement for copper mine", "investment"),
+        ("Ministers meet to discuss nickel investment", "meeting"),
+        ("Australia releases critical minerals list", "policy_list"),
+    ],
+)
+def test_instrument_wording(title, instrument):
+    assert extract(title, "")["instrument"] == instrument
+    assert instrument in INSTRUMENTS
+
+
+# --- dates and evidence -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Signed on February 3, 2026 in Washington.", "2026-02-03"),
+        ("Signed on Feb. 3, 2026.", "2026-02-03"),
+        ("Signed on 3 Feb 2026.", "2026-02-03"),
+        ("Posted on 03 FEB 2026 7:45PM", "2026-02-03"),
+        ("Signed on 3rd February, 2026.", "2026-02-03"),
+        ("Published 2026-02-03.", "2026-02-03"),
+        ("Signed on Tuesday, Feb 3.", None),
+        ("Signed on February 30, 2026.", None),
+    ],
+)
+def test_date_formats(text, expected):
+    found = find_date(text)
+    assert (found.isoformat() if found else None) == expected
+
+
+def test_published_date_prefers_metadata_then_dateline_then_text():
+    body = "Posted On: 15 JAN 2024 7:45PM\nKABIL signed an agreement on 14 January 2024 on lithium."
+    assert extract("KABIL signs lithium agreement", body)["published_date"] == "2024-01-15"
+    assert extract("Deal", "TOKYO, 3 March 2025 - Signed after talks on 1 March 2025.")["published_date"] == "2025-03-03"
+    assert extract("Deal", "No date here.", published="2024-05-06")["published_date"] == "2024-05-06"
+
+
+def test_evidence_points_at_the_supporting_sentences():
+    body = (
+        "Canberra, 12 March 2024 - India and Australia signed a memorandum of understanding. "
+        "It covers lithium processing. China was not involved."
+    )
+    result = extract("India and Australia sign lithium MoU", body)
+    evidence = result["evidence"]
+    assert evidence["parties"] == "India and Australia sign lithium MoU"
+    assert evidence["stages"] == "It covers lithium processing."
+    assert evidence["mentioned_countries"] == "China was not involved."
+    assert evidence["instrument"] == "India and Australia sign lithium MoU"
+    assert "12 March 2024" in evidence["published_date"]
+
+
+def test_extraction_module_is_pure():
+    code = "import sys, pipelines.lib.extraction; print(any(m.split('.')[0] == 'dagster' for m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True)
+    assert result.stdout.strip() == "False"
+
+
+# --- the labelled development set (regression guard) ------------------------------------------
+
+
+def test_dev_set_meets_the_targets():
+    scores = evaluation.score(evaluation.load_labeled(DEV_DIR / "dev_set.jsonl"))
+    assert scores["documents"] >= 50
+    for field in ("parties", "minerals", "stages"):
+        assert scores["sets"][field]["f1"] >= 0.95, (field, scores["sets"][field])
+    assert scores["accuracy"]["instrument"] >= 0.90
+
+
+def test_dev_files_are_well_formed():
+    for name in ("dev_set.jsonl", "dev_holdout.jsonl"):
+        records = evaluation.load_labeled(DEV_DIR / name)
+        for record in records:
+            for field in evaluation.SET_FIELDS:
+                assert record[field] == sorted(record[field]), (name, record["id"], field)
+            assert set(record) == {*evaluation.REQUIRED_KEYS, "style", "tricky"}
+    dev = evaluation.load_labeled(DEV_DIR / "dev_set.jsonl")
+    assert sum(bool(record["tricky"]) for record in dev) >= 15
+
+
+# --- the scorer ---------------------------------------------------------------------------------------
+
+
+def _labeled(**overrides):
+    record = {
+        "id": "x", "title": "T", "body": "B", "parties": ["IND", "USA"], "mentioned_countries": [],
+        "minerals": ["lithium"], "stages": [], "instrument": "mou", "is_cooperation": True, "published_date": None,
+    }  # fmt: skip
+    return record | overrides
+
+
+def test_score_micro_averages_and_lists_errors():
+    def fake(title, body):
+        return {
+            "parties": ["IND", "JPN"], "mentioned_countries": [], "minerals": ["lithium"], "stages": [],
+            "instrument": "mou", "is_cooperation": True, "published_date": None,
+        }  # fmt: skip
+
+    scores = evaluation.score([_labeled(), _labeled(id="y", parties=["IND"])], extract_fn=fake)
+    parties = scores["sets"]["parties"]
+    assert (parties["tp"], parties["fp"], parties["fn"]) == (2, 2, 1)
+    assert parties["precision"] == pytest.approx(0.5)
+    assert parties["recall"] == pytest.approx(2 / 3)
+    assert scores["sets"]["minerals"]["f1"] == 1.0
+    assert scores["accuracy"]["instrument"] == 1.0
+    assert [error["id"] for error in scores["errors"]] == ["x", "y"]
+    assert scores["errors"][0]["errors"]["parties"] == {"missing": ["USA"], "extra": ["JPN"]}
+    report = evaluation.format_report(scores, name="tiny")
+    assert "parties" in report and "0.500" in report and "x: T" in report
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", "line 2: not valid JSON"),
+        ('{"id": "b"}', "line 2: missing key(s)"),
+        (json.dumps(_labeled(id="b", instrument="treaty")), "line 2: unknown instrument 'treaty'"),
+        (json.dumps(_labeled(id="b", published_date="3 Feb 2026")), "line 2: `published_date` must be YYYY-MM-DD"),
+        (json.dumps(_labeled()), "line 2: duplicate id 'x'"),
+    ],
+)
+def test_load_labeled_names_file_and_line(tmp_path, line, message):
+    path = tmp_path / "labels.jsonl"
+    path.write_text(json.dumps(_labeled()) + "\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(evaluation.LabeledDataError) as error:
+        evaluation.load_labeled(path)
+    assert str(path) in str(error.value)
+    assert message in str(error.value)
+
+
+def test_evaluation_main_reports_and_fails_clearly(tmp_path, capsys):
+    assert evaluation.main([str(DEV_DIR / "dev_holdout.jsonl")]) == 0
+    assert "published_date" in capsys.readouterr().out
+    missing = tmp_path / "missing.jsonl"
+    assert evaluation.main([str(DEV_DIR / "dev_holdout.jsonl"), str(missing)]) == 1
+    assert f"{missing}: file not found" in capsys.readouterr().err
+
+
+# --- `minerals extract` -----------------------------------------------------------------------------
+
+CLI_KEYS = {
+    "id", "published_date", "parties", "minerals", "stages", "instrument", "is_cooperation",
+    "mentioned_countries", "evidence", "source_file", "title",
+}  # fmt: skip
+
+
+def _lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_cli_extract_on_a_shipped_html_page(capsys):
+    path = DOCUMENTS / "us_australia_framework_2025-10-20.html"
+    assert ann.cli(["extract", str(path)]) == 0
+    [record] = _lines(capsys.readouterr().out)
+    assert set(record) == CLI_KEYS
+    assert record["parties"] == ["AUS", "USA"]
+    assert record["instrument"] == "framework"
+    assert record["published_date"] == "2025-10-20"
+    assert record["source_file"] == str(path)
+    assert record["mentioned_countries"] == []  # navigation and footer name Japan, China, Canada
+
+
+def test_cli_extract_one_object_per_feed_item(capsys):
+    assert ann.cli(["extract", str(DOCUMENTS / "partners.atom.xml")]) == 0
+    records = _lines(capsys.readouterr().out)
+    assert [record["published_date"] for record in records] == ["2023-06-28", "2024-05-23", "2025-02-13", "2025-04-30"]
+    assert records[0]["instrument"] == "policy_list"
+
+
+def test_cli_extract_on_any_text_file_and_jsonl(tmp_path, capsys):
+    note = tmp_path / "note.txt"
+    note.write_text("Japan and Chile sign lithium MoU\n\nTokyo, 3 Feb 2026 - The two governments signed an MoU.\n")
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(
+        json.dumps({"id": "a1", "title": "Canberra and Tokyo sign cobalt framework", "body": ""}) + "\n\n"
+        + json.dumps({"body": "India and Australia signed a lithium MoU on 12 March 2024."}) + "\n"
+    )
+    assert ann.cli(["extract", str(note), str(batch)]) == 0
+    first, second, third = _lines(capsys.readouterr().out)
+    assert (first["parties"], first["instrument"], first["published_date"]) == (["CHL", "JPN"], "mou", "2026-02-03")
+    assert first["title"] == "Japan and Chile sign lithium MoU"
+    assert (second["id"], second["parties"]) == ("a1", ["AUS", "JPN"])
+    assert third["published_date"] == "2024-03-12" and len(third["id"]) == 16
+
+
+def test_cli_reports_unreadable_inputs_and_keeps_going(tmp_path, capsys):
+    good = tmp_path / "good.txt"
+    good.write_text("Seoul and Canberra sign graphite MoU\n\nThe MoU was signed today.\n")
+    bad_feed = tmp_path / "bad.xml"
+    bad_feed.write_bytes(b"<rss><channel>")
+    bad_lines = tmp_path / "bad.jsonl"
+    bad_lines.write_text('{"title": "Tokyo and Ottawa sign nickel deal"}\nnot json\n')
+    odd = tmp_path / "slides.pdf"
+    odd.write_bytes(b"%PDF")
+    missing = tmp_path / "missing.txt"
+    status = ann.cli(["extract", str(missing), str(bad_feed), str(good), str(bad_lines), str(odd)])
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert [record["title"] for record in _lines(out)] == [
+        "Seoul and Canberra sign graphite MoU",
+        "Tokyo and Ottawa sign nickel deal",
+    ]
+    errors = _lines(err)
+    assert [(error["source_file"], error["reason"][:14]) for error in errors] == [
+        (str(missing), "no such file"),
+        (str(bad_feed), "malformed XML:"),
+        (str(bad_lines), "not valid JSON"),
+        (str(odd), "unsupported fi"),
+    ]
+    assert errors[2]["line"] == 2
+
+
+def test_cli_needs_a_subcommand(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        ann.cli([])
+    assert exit_info.value.code == 2
+    assert "extract" in capsys.readouterr().err
+
+
+def test_cli_runs_as_a_program(tmp_path):
+    note = tmp_path / "note.md"
+    note.write_text("# EU and Namibia sign raw materials MoU\n\nThe EU and Namibia signed an MoU on rare earths.\n")
+    code = "import sys; from pipelines.lib.announcements import cli; sys.exit(cli())"
+    result = subprocess.run(
+        [sys.executable, "-c", code, "extract", str(note)], capture_output=True, text=True, cwd=REPO_ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    [record] = _lines(result.stdout)
+    assert record["parties"] == ["EUU", "NAM"]
