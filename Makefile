@@ -9,13 +9,15 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/te
 
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
-.PHONY: run test ui setup manifest lint validate clean help
+.PHONY: run test ui setup manifest lint validate eval bench clean help
 
 help:
 	@echo "make run    - install, prepare dbt, materialize every asset, check, publish"
 	@echo "make test   - install, prepare dbt, run the test suite"
 	@echo "make ui     - Dagster UI on http://127.0.0.1:3000 (schedules running)"
 	@echo "make lint   - ruff on the Python code, sqlfluff on the dbt SQL"
+	@echo "make eval   - extraction precision/recall/F1 on the held-out and development sets"
+	@echo "make bench  - throughput and trade-path benchmarks (results in benchmarks/results/)"
 
 $(INSTALLED): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
@@ -52,6 +54,15 @@ ui: setup
 lint: $(INSTALLED)
 	$(BIN)/ruff check pipelines tests
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
+
+# The held-out set is scored as is; the development sets are what the rules were tuned on.
+eval: $(INSTALLED)
+	$(BIN)/python -m pipelines.lib.evaluation --check-targets eval/announcements/eval_set.jsonl
+	$(BIN)/python -m pipelines.lib.evaluation --summary tests/fixtures/announcements_dev/*.jsonl
+
+bench: setup
+	$(BIN)/python benchmarks/extraction_throughput.py
+	$(BIN)/python benchmarks/run_baselines.py
 
 clean:
 	rm -rf dbt_project/target data/warehouse

@@ -12,7 +12,7 @@ from pipelines.defs.resources import WAREHOUSE_POOL, MineralsPaths
 from pipelines.lib import announcements as ann
 from pipelines.lib import trade, usgs
 from pipelines.lib.countries import CountryMatcher
-from pipelines.lib.documents import documents_frame, latest_documents, record_versions
+from pipelines.lib.documents import documents_frame, latest_documents, load_validators, record_versions, save_validators
 from pipelines.lib.settings import REFERENCE_DIR, max_bad_row_share
 from pipelines.lib.warehouse import connect, replace_quarantine, replace_table, replace_years
 
@@ -186,17 +186,21 @@ def announcements(context: dg.AssetExecutionContext, paths: MineralsPaths):
     text files). Incremental: documents already stored are not added again; a changed document is stored
     as a new version of the same id."""
     settings = paths.settings()
+    with connect(settings.warehouse) as con:
+        validators = load_validators(con)
+    fetcher = ann.ConditionalFetcher(validators)  # online sources: unchanged feeds answer 304, cost nothing
     documents, quarantined, per_source = [], [], {}
     for source in _sources(settings.announcements_dir):
         if not source.enabled or source.kind == "events_csv":
             continue
-        docs, bad = ann.read_source(source, settings.announcements_dir)
+        docs, bad = ann.read_source(source, settings.announcements_dir, fetch=fetcher)
         documents.extend(docs)
         quarantined.extend(bad)
         per_source[source.name] = {"documents": len(docs), "quarantined": len(bad)}
         context.log.info(f"{source.name}: {len(docs)} documents, {len(bad)} quarantined")
     with connect(settings.warehouse) as con:
         counts = record_versions(con, documents_frame(documents), datetime.now(UTC).replace(tzinfo=None))
+        save_validators(con, validators)
         n_versions = con.execute("select count(*) from raw.announcement_documents").fetchone()[0]
         latest = latest_documents(con)
     context.log.info(f"announcement documents: {counts['new']} new, {counts['changed']} changed, "

@@ -53,12 +53,13 @@ from pipelines.lib.extraction import (  # noqa: F401  (re-exported for callers o
     split_sentences,
 )
 from pipelines.lib.extraction import _acting_groups as _groups
+from pipelines.lib.http import FetchError, FetchPolicy, fetch
 
 # --------------------------------------------------------------------------------------------
 # Sources
 # --------------------------------------------------------------------------------------------
 
-KINDS = ("rss", "atom", "html", "text", "events_csv")
+KINDS = ("rss", "atom", "html", "text", "jsonl", "events_csv")
 SOURCE_KEYS = frozenset({"name", "kind", "path", "url", "enabled", "description"})
 SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
@@ -74,8 +75,8 @@ class SourceConfigError(ValueError):
     """`sources.yaml` is not usable; the message names the file and the offending entry."""
 
 
-class FetchError(RuntimeError):
-    """A URL source could not be fetched within the limits (status, size, transport)."""
+class NotModified(Exception):
+    """A conditional fetch found the source unchanged since the last read: nothing new to read."""
 
 
 @dataclass(frozen=True)
@@ -163,34 +164,34 @@ def fetch_url(
     max_bytes: int = FETCH_MAX_BYTES,
     transport: httpx.BaseTransport | None = None,
 ) -> bytes:
-    """GET `url` with a descriptive User-Agent, timeouts, bounded redirects and a size cap."""
-    headers = {
-        "User-Agent": USER_AGENT,
-        "Accept": "application/rss+xml, application/atom+xml, application/xml, text/html, text/plain;q=0.9",
-    }
-    with (
-        httpx.Client(
-            headers=headers,
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=True,
-            max_redirects=FETCH_MAX_REDIRECTS,
-            transport=transport,
-        ) as client,
-        client.stream("GET", url) as response,
-    ):
-        if response.status_code >= 400:
-            raise FetchError(f"HTTP {response.status_code} from {url}")
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > max_bytes:
-            raise FetchError(f"{url} declares {declared} bytes, over the {max_bytes}-byte limit")
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > max_bytes:
-                raise FetchError(f"{url} sent more than the {max_bytes}-byte limit")
-            chunks.append(chunk)
-    return b"".join(chunks)
+    """GET `url` through `pipelines.lib.http.fetch`: timeouts and an overall deadline, retries with
+    backoff on 5xx/429 (Retry-After honoured), a descriptive User-Agent, bounded redirects and size."""
+    policy = FetchPolicy(read_timeout=timeout, max_bytes=max_bytes, max_redirects=FETCH_MAX_REDIRECTS,
+                         user_agent=USER_AGENT)
+    content = fetch(url, policy=policy, transport=transport).content
+    return content or b""
+
+
+class ConditionalFetcher:
+    """A `fetch(url) -> bytes` for `read_source` that sends the validators (ETag, Last-Modified)
+    of the previous read of each URL and raises `NotModified` on 304, so an unchanged feed costs
+    one small request and adds nothing. `validators` is updated in place; store it between runs."""
+
+    def __init__(self, validators: dict[str, dict[str, str | None]], policy: FetchPolicy | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.validators = validators
+        self.policy = policy or FetchPolicy(read_timeout=FETCH_TIMEOUT_SECONDS, max_bytes=FETCH_MAX_BYTES,
+                                            max_redirects=FETCH_MAX_REDIRECTS, user_agent=USER_AGENT)
+        self.transport = transport
+
+    def __call__(self, url: str) -> bytes:
+        known = self.validators.get(url, {})
+        result = fetch(url, etag=known.get("etag"), last_modified=known.get("last_modified"),
+                       policy=self.policy, transport=self.transport)
+        if result.not_modified:
+            raise NotModified(url)
+        self.validators[url] = {"etag": result.etag, "last_modified": result.last_modified}
+        return result.content or b""
 
 
 # --------------------------------------------------------------------------------------------
@@ -466,7 +467,9 @@ def _read_text(source: Source, source_file: str, data: bytes, line: int | None):
     for pattern, replacement in MARKDOWN_CLEANUP:
         body = pattern.sub(replacement, body)
     if not normalize_text(body):
-        raise ValueError("document has a title but no body text")
+        if headers:  # a formatted document (Date:/Source: lines) whose text is missing
+            raise ValueError("document has a title but no body text")
+        body = title  # a one-line note: its only line is both title and text
     published = None
     if "date" in headers:
         try:
@@ -475,6 +478,33 @@ def _read_text(source: Source, source_file: str, data: bytes, line: int | None):
             raise ValueError(f"Date header {headers['date']!r} is not YYYY-MM-DD") from None
     url = headers.get("source") or source.url
     return [_document(source, source_file, title=title, body=body, url=url, published=published)], []
+
+
+def _read_jsonl(source: Source, source_file: str, data: bytes, line: int | None):
+    """JSON Lines: one object per line with `title` and `body` (or `text`), optionally `url`, `id`
+    (used as the guid) and `published_date` (YYYY-MM-DD). A bad line is quarantined with its number;
+    the other lines still flow."""
+    documents, quarantine = [], []
+    for number, raw in enumerate(_decode(data).splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            item = json.loads(raw)
+            if not isinstance(item, dict):
+                raise ValueError("a line must hold a JSON object")
+            title, body = str(item.get("title") or "").strip(), str(item.get("body") or item.get("text") or "")
+            if not title or not normalize_text(body):
+                raise ValueError("an item needs a title and a body")
+            published = date.fromisoformat(item["published_date"]) if item.get("published_date") else None
+        except (ValueError, TypeError) as exc:  # json.JSONDecodeError is a ValueError
+            quarantine.append(_quarantine(source, source_file, number, f"line {number}: {exc}", raw))
+            continue
+        guid = str(item["id"]) if item.get("id") is not None else None
+        documents.append(_document(source, source_file, title=title, body=body, url=item.get("url"),
+                                   published=published, guid=guid))
+    if not documents and not quarantine:
+        raise ValueError("empty document")
+    return documents, quarantine
 
 
 def _read_events_source(source: Source, source_file: str, data: bytes, line: int | None):
@@ -499,6 +529,7 @@ READERS = {
     "atom": _read_feed,
     "html": _read_html,
     "text": _read_text,
+    "jsonl": _read_jsonl,
     "events_csv": _read_events_source,
 }
 
@@ -523,6 +554,10 @@ def read_source(
         if not target.is_relative_to(base):
             return [], [_quarantine(source, source_file, line, "path escapes the announcements folder", "")]
         try:
+            size = target.stat().st_size
+            if size > FETCH_MAX_BYTES:
+                reason = f"document of {size:,} bytes is over the {FETCH_MAX_BYTES:,}-byte limit"
+                return [], [_quarantine(source, source_file, line, reason, "")]
             data = target.read_bytes()
         except OSError as exc:
             return [], [_quarantine(source, source_file, line, f"cannot read file: {exc.strerror}", "")]
@@ -530,6 +565,8 @@ def read_source(
         source_file, line = str(source.url), None
         try:
             data = (fetch or fetch_url)(str(source.url))
+        except NotModified:
+            return [], []
         except (FetchError, httpx.HTTPError) as exc:
             return [], [_quarantine(source, source_file, line, f"fetch failed: {exc}", "")]
 

@@ -91,3 +91,21 @@ def latest_documents(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         qualify version = max(version) over (partition by announcement_id)
         order by announcement_id
     """).df()
+
+
+def load_validators(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str | None]]:
+    """ETag / Last-Modified of the last successful read of each online source."""
+    con.execute("create schema if not exists raw")
+    con.execute("create table if not exists raw.http_validators "
+                "(url varchar primary key, etag varchar, last_modified varchar, updated_at timestamp)")
+    rows = con.execute("select url, etag, last_modified from raw.http_validators").fetchall()
+    return {url: {"etag": etag, "last_modified": modified} for url, etag, modified in rows}
+
+
+def save_validators(con: duckdb.DuckDBPyConnection, validators: dict[str, dict[str, str | None]]) -> None:
+    """Store the validators for the next run's conditional requests."""
+    for url, known in validators.items():
+        con.execute(
+            "insert or replace into raw.http_validators values (?, ?, ?, current_timestamp)",
+            [url, known.get("etag"), known.get("last_modified")],
+        )

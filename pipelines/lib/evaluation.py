@@ -15,6 +15,7 @@ Run `python -m pipelines.lib.evaluation PATH [PATH ...]` to print a report per f
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Callable, Iterable
@@ -164,24 +165,49 @@ def format_report(scores: dict[str, Any], *, name: str | None = None, max_errors
     return "\n".join(lines)
 
 
+TARGETS = {"parties": 0.90, "minerals": 0.90, "stages": 0.90}  # F1, micro-averaged over sets
+INSTRUMENT_TARGET = 0.85  # accuracy
+
+
+def target_lines(scores: dict[str, Any]) -> tuple[list[str], bool]:
+    """One line per target with the measured value, and whether all targets are met."""
+    lines, met = [], True
+    for field, target in TARGETS.items():
+        value = scores["sets"][field]["f1"]
+        met &= value >= target
+        lines.append(f"target {field} F1 >= {target:.2f}: {value:.3f} {'met' if value >= target else 'NOT met'}")
+    value = scores["accuracy"]["instrument"]
+    met &= value >= INSTRUMENT_TARGET
+    lines.append(f"target instrument accuracy >= {INSTRUMENT_TARGET:.2f}: {value:.3f} "
+                 f"{'met' if value >= INSTRUMENT_TARGET else 'NOT met'}")
+    return lines, met
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m pipelines.lib.evaluation PATH [PATH ...]`: print a report for each labelled file."""
-    paths = sys.argv[1:] if argv is None else argv
-    if not paths:
-        print("usage: python -m pipelines.lib.evaluation LABELED.jsonl [LABELED.jsonl ...]", file=sys.stderr)
-        return 2
+    """`python -m pipelines.lib.evaluation [--summary] [--check-targets] PATH [PATH ...]`."""
+    parser = argparse.ArgumentParser(prog="python -m pipelines.lib.evaluation",
+                                     description="Score announcement extraction on labeled JSON Lines files.")
+    parser.add_argument("paths", nargs="+", metavar="LABELED.jsonl")
+    parser.add_argument("--summary", action="store_true", help="scores only, no per-document errors")
+    parser.add_argument("--check-targets", action="store_true", help="exit 1 when a target is not met")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     loaded = []
-    for path in paths:
+    for path in args.paths:
         try:
             loaded.append((path, load_labeled(path)))
         except LabeledDataError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
+    all_met = True
     for index, (path, records) in enumerate(loaded):
         if index:
             print()
-        print(format_report(score(records), name=path))
-    return 0
+        scores = score(records)
+        print(format_report(scores, name=path, max_errors=0 if args.summary else None))
+        lines, met = target_lines(scores)
+        all_met &= met
+        print("\n".join(lines))
+    return 1 if args.check_targets and not all_met else 0
 
 
 if __name__ == "__main__":

@@ -678,7 +678,7 @@ def test_fetch_url_sends_user_agent_and_enforces_limits():
     transport = httpx.MockTransport(handler)
     assert fetch_url("https://example.org/ok", transport=transport) == b"<rss/>"
     assert seen["user-agent"].startswith("minerals-pipeline/")
-    with pytest.raises(FetchError, match="1024-byte limit"):
+    with pytest.raises(FetchError, match="1,024-byte limit"):
         fetch_url("https://example.org/big", transport=transport, max_bytes=1024)
     with pytest.raises(FetchError, match="HTTP 404"):
         fetch_url("https://example.org/gone", transport=transport)
@@ -819,3 +819,64 @@ def test_cli_on_a_file_prints_documents_with_extraction(capsys):
     assert first["title"] == US_INDIA_TITLE and first["published_date"] == "2026-02-03"
     assert first["is_cooperation"] is True
     assert output["quarantine"] == []
+
+
+def test_json_lines_source_reads_items_and_quarantines_bad_lines(tmp_path):
+    from pipelines.lib.announcements import Source, read_source
+
+    (tmp_path / "items.jsonl").write_text(
+        '{"id": "a1", "title": "India and Australia sign lithium MoU", "body": "The two governments signed.",'
+        ' "published_date": "2026-03-01"}\n'
+        "not json\n"
+        '{"title": "No body"}\n'
+        '{"title": "Japan lists gallium", "text": "Tokyo added gallium to its list.", "url": "https://example.org/x"}\n'
+    )
+    docs, bad = read_source(Source(name="lines", kind="jsonl", path="items.jsonl"), tmp_path)
+    assert [d["title"] for d in docs] == ["India and Australia sign lithium MoU", "Japan lists gallium"]
+    assert str(docs[0]["published_date"]) == "2026-03-01" and docs[1]["url"] == "https://example.org/x"
+    assert [(q["source_line"], q["reason"].split(":")[0]) for q in bad] == [(2, "line 2"), (3, "line 3")]
+
+
+def test_conditional_fetcher_sends_validators_and_skips_unchanged_feeds(tmp_path):
+    from pipelines.lib.announcements import ConditionalFetcher, Source, read_source
+
+    feed = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+            b"<item><title>US and Japan sign critical minerals agreement</title><guid>g1</guid>"
+            b"<description>Washington and Tokyo signed.</description></item></channel></rss>")
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("If-None-Match"))
+        if request.headers.get("If-None-Match") == '"v1"':
+            return httpx.Response(304, headers={"ETag": '"v1"'})
+        return httpx.Response(200, content=feed, headers={"ETag": '"v1"'})
+
+    validators: dict = {}
+    fetcher = ConditionalFetcher(validators, transport=httpx.MockTransport(handler))
+    source = Source(name="feed", kind="rss", url="https://example.org/feed")
+    first, bad = read_source(source, tmp_path, fetch=fetcher)
+    assert len(first) == 1 and not bad and validators["https://example.org/feed"]["etag"] == '"v1"'
+    second, bad = read_source(source, tmp_path, fetch=fetcher)
+    assert second == [] and bad == []
+    assert seen == [None, '"v1"']
+
+
+def test_html_served_where_a_feed_was_expected_is_quarantined(tmp_path):
+    from pipelines.lib.announcements import Source, read_source
+
+    (tmp_path / "feed.xml").write_text("<!doctype html><html><head><title>Error 503</title></head>"
+                                       "<body><p>Service unavailable</p></body></html>")
+    (tmp_path / "ok.txt").write_text("US and India meet\nDate: 2026-02-03\n\nThey discussed critical minerals.\n")
+    docs, bad = read_source(Source(name="feed", kind="rss", path="feed.xml"), tmp_path)
+    assert docs == [] and len(bad) == 1 and bad[0]["source"] == "feed" and bad[0]["source_file"] == "feed.xml"
+    ok, _ = read_source(Source(name="text", kind="text", path="ok.txt"), tmp_path)
+    assert len(ok) == 1  # the other source still flows
+
+
+def test_oversized_local_document_is_quarantined_without_reading_it(tmp_path):
+    from pipelines.lib.announcements import FETCH_MAX_BYTES, Source, read_source
+
+    with (tmp_path / "huge.txt").open("wb") as handle:
+        handle.truncate(FETCH_MAX_BYTES + 1)  # sparse: no 5 MiB of writes needed
+    docs, bad = read_source(Source(name="big", kind="text", path="huge.txt"), tmp_path)
+    assert docs == [] and "over the" in bad[0]["reason"] and "byte limit" in bad[0]["reason"]

@@ -478,3 +478,17 @@ def test_cli_runs_as_a_program(tmp_path):
     assert result.returncode == 0, result.stderr
     [record] = _lines(result.stdout)
     assert record["parties"] == ["EUU", "NAM"]
+
+
+def test_cli_reads_an_arbitrary_one_line_text_file(tmp_path, capsys):
+    import json as _json
+
+    from pipelines.lib.announcements import cli
+
+    note = tmp_path / "note.txt"
+    note.write_text("The EU and Chile signed a memorandum of understanding on lithium refining in Brussels.\n")
+    assert cli(["extract", str(note)]) == 0
+    [line] = capsys.readouterr().out.strip().splitlines()
+    found = _json.loads(line)
+    assert found["parties"] == ["CHL", "EUU"] and found["minerals"] == ["lithium"]
+    assert found["instrument"] == "mou" and found["stages"] == ["processing"] and found["is_cooperation"] is True
