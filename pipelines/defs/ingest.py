@@ -21,6 +21,7 @@ REFERENCE_FILES = {
     "trade_country_codes": "trade_country_codes.csv",
     "hs_mineral_map": "hs_mineral_map.csv",
     "hs_nomenclature": "hs2022_nomenclature.csv",
+    "hs_concordance": "hs_concordance.csv",
     "critical_mineral_lists": "critical_mineral_lists.csv",
 }
 

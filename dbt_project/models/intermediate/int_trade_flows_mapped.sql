@@ -22,9 +22,21 @@ flows as (
     {{ year_window_filter() }}
 ),
 
-codes as (
+all_codes as (
     select * from {{ ref('int_hs_codes_mapped') }}
+),
+
+codes as (
+    select * from all_codes
     where used_in_dependency
+),
+
+converted as (
+    select distinct
+        reported_version,
+        hs_code,
+    from all_codes
+    where reported_version <> 'any'
 ),
 
 countries as (
@@ -56,8 +68,7 @@ mapped as (
         codes.mineral,
         codes.stage,
     from bilateral
-    inner join codes
-        on bilateral.hs_code = codes.hs_code
+    {{ join_mapped_codes('bilateral', 'codes', 'converted') }}
     left join six_digit_present
         on
             bilateral.code_level = 4

@@ -10,6 +10,7 @@ final as (
     select
         coalesce(hs6, hs_code) as hs6,
         hs_code,
+        reported_version,
         code_level,
         hs_version,
         mineral,

@@ -24,9 +24,21 @@ reported as (
     where reported_by in ('importer', 'exporter')
 ),
 
-codes as (
+all_codes as (
     select * from {{ ref('int_hs_codes_mapped') }}
+),
+
+codes as (
+    select * from all_codes
     where used_in_dependency
+),
+
+converted as (
+    select distinct
+        reported_version,
+        hs_code,
+    from all_codes
+    where reported_version <> 'any'
 ),
 
 countries as (
@@ -46,7 +58,7 @@ mapped as (
         codes.mineral,
         codes.stage,
     from reported as flows
-    inner join codes on flows.hs_code = codes.hs_code
+    {{ join_mapped_codes('flows', 'codes', 'converted') }}
     inner join countries as exporters on flows.exporter_iso3 = exporters.iso3
     inner join countries as importers on flows.importer_iso3 = importers.iso3
     where flows.exporter_iso3 <> flows.importer_iso3
