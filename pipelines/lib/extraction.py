@@ -5,15 +5,24 @@ Pure Python, no Dagster and no I/O. `extract(title, body)` returns:
 * `parties`: ISO 3166-1 alpha-3 codes (``EUU`` for the European Union) of the countries that take
   part in what is announced. Countries are recognised from names and short names (also in all-caps
   headlines), demonyms, capitals used for governments, government agencies and state-owned
-  companies, and acting groupings (the Quad, the G7). Parties come from the title and the lead
-  sentence. A unilateral action (export control, national list) keeps only its issuer.
+  companies, and acting groupings (the Quad, the G7, the G20). Parties come from the title and the
+  lead sentence. A unilateral action (export control, national list) keeps only its issuer. Private
+  companies never stand for their home country, however they are described ("a Chinese
+  battery-materials producer"). A text that is not about minerals at all (tourism, defence) has
+  no parties and no instrument.
 * `mentioned_countries`: every other country the text names: venues, rivals, markets, the home
   countries of private companies, places of projects.
-* `groups`: acting groupings (Quad, G7, MSP); the MSP is only a flag (its membership changes).
+* `groups`: acting groupings (Quad, G7, G20, MSP); the MSP is only a flag (its membership changes).
 * `minerals`: canonical names (MINERALS), plus ``critical minerals`` when the text speaks of
-  critical/strategic minerals or raw materials in general.
-* `stages`: the value-chain stages (STAGES) the announced action covers; end uses are not stages.
-* `instrument`: one of INSTRUMENTS, and `is_cooperation`.
+  critical/strategic minerals or raw materials in general (not of "raw materials" alone). Mineral
+  words inside names of companies, organisations, programmes and places do not count, nor do
+  those of sentences about a company's other business.
+* `stages`: the value-chain stages (STAGES) the announced action covers; end uses, the source of
+  what is bought and "explore" in the sense of "consider" are not stages.
+* `instrument`: one of INSTRUMENTS, and `is_cooperation`. An instrument that is only sought,
+  negotiated, negated or named as a goal ("to mobilise investment") is not the instrument; talks
+  that were held are a meeting, planned ones are not. Cooperation needs two states or a grouping;
+  one state dealing with a company is not cooperation.
 * `published_date`: ISO date from a metadata line, the dateline or the first full date in the text.
 * `evidence`: for each non-empty field, the sentence that supports it.
 
@@ -211,16 +220,22 @@ NON_COUNTRY_PHRASES = (
     r"\bJapan Times\b",
 )
 
-# Groupings. Members are listed for those that act as one (the Quad; the G7's seven states);
+# Groupings. Members are listed for those that act as one (the Quad; the G7's seven states; the
+# G20's nineteen states and the EU);
 # the MSP is reported as a group only, since its membership changes over time.
 GROUP_MEMBERS: dict[str, tuple[str, ...]] = {
     "Quad": ("AUS", "IND", "JPN", "USA"),
     "G7": ("CAN", "DEU", "FRA", "GBR", "ITA", "JPN", "USA"),
+    "G20": (
+        "ARG", "AUS", "BRA", "CAN", "CHN", "DEU", "EUU", "FRA", "GBR", "IDN", "IND", "ITA", "JPN", "KOR", "MEX",
+        "RUS", "SAU", "TUR", "USA", "ZAF",
+    ),
     "MSP": (),
 }
 GROUP_PATTERNS: dict[str, str] = {
     "Quad": r"\bQuad\b|\bQUAD\b|\bQuadrilateral Security Dialogue\b",
     "G7": r"\bG-?7\b|\bGroup of (?:Seven|7)\b",
+    "G20": r"\bG-?20\b|\bGroup of (?:Twenty|20)\b",
     "MSP": r"\bMSP\b|\bMinerals Security Partnership\b",
 }
 # A group named right after these words is a venue ("on the sidelines of the G7 summit").
@@ -281,6 +296,10 @@ RELATION_AFTER = re.compile(
     r"|decoupling|chip war|tech war)\b",
     re.I,
 )
+# A country after a place and a comma is the place's country ("a plant in Palawan, the Philippines"),
+# unless a list goes on after it ("In Canberra, Australia and India signed ...").
+APPOSITION_BEFORE = re.compile(r"\b(?:in|at|near|outside)\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?,\s+(?:the\s+)?$")
+LIST_GOES_ON = re.compile(r"^\s*(?:,\s*)?(?:and|&|or)\s")
 # Possessive followed by a unilateral measure: the country is its issuer when nobody else acts.
 WEAK_AFTER = re.compile(
     r"^['’]s?\s+(?:(?:new|latest|recent|planned|sweeping|expanded|tighter|proposed|\w+-\w+)\s+)?"
@@ -291,15 +310,27 @@ WEAK_AFTER = re.compile(
 # A demonym (or a possessive) before one of these nouns names the home country of a company.
 COMPANY_NOUNS = (
     r"miners?|mining (?:company|group|giant|firm|major)|producers?|company|firm|group|makers?|manufacturers?"
-    r"|carmakers?|automakers?|chipmakers?|trader|trading (?:house|company|firm)|smelters?|refiners?|processors?"
+    r"|carmakers?|automakers?|chipmakers?|steelmakers?|steel mills?|shipbuilders?|trader"
+    r"|trading (?:house|company|firm)|smelters?|refiners?|processors?"
     r"|start-?ups?|investors?|fund|conglomerate|suppliers?|buyers?|customers?|developer|owner|operator|utility"
     r"|lender|bank|subsidiary|unit|giant|major|explorer|junior|partner company|venture fund|private equity"
     r"|(?:battery|magnet|cathode|anode|steel|chip|solar|car|auto|electronics)\s+(?:makers?|manufacturers?"
     r"|producers?|companies|firms|giant|maker)"
 )
+# Words of trade that may describe a company between its nationality and the company noun ("a
+# Chinese battery-materials producer", "a US rare-earths firm", "a Swiss commodity trader").
+COMPANY_DESCRIPTION = (
+    r"[\w]+-(?:materials|earths?|metals?|ion|vehicles?|tech|energy|chemicals?)|battery|batteries|materials|metals?"
+    r"|mining|minerals|steel|stainless|commodit(?:y|ies)|chemicals?|energy|resources|EV|electric|vehicles?|auto"
+    r"|car|solar|trading|tech|technology|engineering|construction|investment|private|equity|venture|rare|earths?"
+    r"|cathode|anode|magnet|chip|electronics|industrial|specialty|processing|refining|smelting|recycling|cells?"
+    r"|nuclear|oil|gas|power|parts|components|automotive|semiconductor|storage|hydrogen|renewables?|wind|lithium|cobalt|nickel|copper|graphite|manganese|zinc|tin|uranium|tungsten|antimony"
+    r"|gallium|germanium|aluminium|aluminum|titanium|vanadium|silicon|polysilicon|platinum|palladium|iron|ore"
+)
 COMPANY_AFTER = re.compile(
     rf"^['’]?s?\s+(?:(?:largest|biggest|top|leading|main|major|second-largest|listed|private|privately\s+held"
-    rf"|family-owned|own|largest\s+private|\w+-based|\w+-listed)\s+)*(?:{COMPANY_NOUNS})\b",
+    rf"|family-owned|own|largest\s+private|\w+-based|\w+-listed)\s+)*"
+    rf"(?:(?:{COMPANY_DESCRIPTION})\s+){{0,3}}(?:{COMPANY_NOUNS})\b",
     re.I,
 )
 # A demonym right before a commodity names its origin ("duties on Chinese magnesium").
@@ -311,7 +342,10 @@ ORIGIN_AFTER = re.compile(
     r"|mission|ministry|minister))",
     re.I,
 )
-STATE_OWNED = re.compile(r"\b(?:state|government|publicly)[- ](?:owned|backed|run|controlled)\b|\bstate\b", re.I)
+STATE_APPOSITION = re.compile(r"^,?\s+(?:a\s+|the\s+|which\s+is\s+)?(?:state|government)[- ]", re.I)
+STATE_OWNED = re.compile(
+    r"\b(?:state|government|publicly)[- ](?:owned|backed|run|controlled)\b|\bstate\b|\bsovereign\b", re.I
+)
 # Capitalised words after a possessive that make it a government actor ("India's Ministry of Mines").
 GOVERNMENT_WORDS = _words(
     "Ministry Minister Ministers Department Government Gov President Prime Premier Chancellor Secretary "
@@ -441,7 +475,8 @@ MINERAL_TERMS: dict[str, tuple[str, ...]] = {
     "silver": ("silver",),
 }
 # Canonical mineral -> regular expressions for wording that is not a fixed term. "critical
-# minerals" stands for talk of critical/strategic minerals or raw materials in general.
+# minerals" stands for talk of critical/strategic minerals (or raw materials) in general; "raw
+# materials" without critical or strategic is not enough.
 MINERAL_PHRASES: dict[str, tuple[str, ...]] = {
     "critical minerals": (
         r"\b(?:critical|strategic)(?:\s*(?:and|or|&|,)\s*(?:critical|strategic|emerging|essential))?"
@@ -451,10 +486,6 @@ MINERAL_PHRASES: dict[str, tuple[str, ...]] = {
         r"\bminerals? (?:deal|deals|agreement|pact|accord|treaty|mou|memorandum|partnership|cooperation|supply chains?"
         r"|security"
         r"|sector|wealth|rights|value chains?|diplomacy|investment|projects|dialogue|alliance|framework)\b",
-        r"\b(?:sustainable |the )?raw materials (?:partnership|agreement|deal|pact|accord|treaty|mou|memorandum"
-        r"|framework|value chains?|cooperation|ties|chapter|diplomacy|strategy|supply|sector|projects|dialogue|security"
-        r"|act|initiative|alliance)\b",
-        r"\bsustainable raw materials\b",
         r"\bMinerals Security Partnership\b",
     ),
 }
@@ -470,6 +501,16 @@ NON_MINERAL_PHRASES = (
     r"\btin (?:cans?|foil|pan alley|hat)\b",
     r"\bnickel-metal hydride\b",
     r"\b(?:gold|silver|bronze) (?:and|or) (?:gold|silver|bronze)\b",
+    # place names ("Copper Canyon", "Silver Lake")
+    r"(?-i:\b(?:Copper|Silver|Cobalt|Nickel|Tin|Lithium|Zinc|Platinum|Uranium|Iron|Gold)\s+(?:Valley|Canyon|Coast"
+    r"|River|Lake|Bay|Beach|Islands?|Mountains?|Hills|Springs|City|Creek|Peak|Harbou?r|Range|Street|Road)\b)",
+)
+# Names of organisations and programmes ("Critical Minerals Office", "Cobalt Institute"): the mineral
+# words inside them say nothing about what is announced.
+ORGANISATION_NAME = re.compile(
+    r"(?:\b[A-Z][\w&'’-]*\s+){1,5}(?:Office|Institute|Centre|Center|Association|Council|Agency|Facility|Fund"
+    r"|Programme|Program|Bureau|Unit|Hub|Taskforce|Task Force|Society|Directorate|Division|Observatory|Academy"
+    r"|Laboratory)\b"
 )
 # Capitalised mineral words that can be part of a company name ("Piedmont Lithium", "Korea Zinc").
 COMPANY_MINERAL_WORDS = (
@@ -531,6 +572,9 @@ STAGE_PHRASES: dict[str, tuple[str, ...]] = {
         r"\b(?:to|and|will|would|can|could|also) process\b",
         r"\b(?:to|will|would|can|could) separate\b",
         r"\bhydrometallurg\w*",
+        # a plant that makes a mineral chemical ("lithium sulphate plant") processes the mineral
+        r"\b(?:sulphate|sulfate|hydroxide|carbonate|oxide|chloride)\s+(?:plants?|refiner(?:y|ies)|facilit(?:y|ies)"
+        r"|production|capacity)\b",
     ),
     "manufacturing": (
         r"\b(?:magnet|EV|electronic|semiconductor|defen[cs]e) components\b",
@@ -547,8 +591,8 @@ END_USE_SECTORS = (
 )
 NON_STAGE_PHRASES = (
     r"\b(?:ministry|minister|ministers|department|bureau|secretary|chamber|council|director|directorate) (?:of|for)"
-    r" mines\b",
-    r"\bmines (?:minister|ministry|department|secretary)\b",
+    r" (?:mines|mining)\b",
+    r"\b(?:mines|mining) (?:minister|ministers|ministry|department|secretary|regulator|authority|law|code)\b",
     r"(?-i:\b(?:Geological|Geoscience) (?:Survey|Institute)\b)",
     r"\b(?:data|information|visa|application|payment|order|claims|signal|food|word|image|language) (?:mining"
     r"|processing)\b",
@@ -565,12 +609,38 @@ NON_STAGE_PHRASES = (
     r"\bsmelt(?:er|ing) emissions\b",
     r"\brefinanc\w*",
     r"\bprocess (?:of|for|to)\b",
-    r"\bexplor(?:e|es|ed|ing)(?=\s+(?:[\w-]+\s+){0,6}?(?:ways?|options?|opportunit\w+|possibilit\w+|cooperation"
-    r"|collaboration|partnerships?|investments?|ventures?|deals?|agreements?|synerg\w+|areas|avenues|means|prospects"
-    r"|financing|funding|how|whether|links|ties)\b)",
-    r"\bmining (?:company|companies|firm|firms|group|giant|major|house|conglomerate|corporation|majors|executives)\b",
+    r"\bmining (?:company|companies|firm|firms|group|giant|major|house|conglomerate|corporation|majors|executives"
+    r"|holdings?|stocks|shares|equipment|services|contractors?)\b",
     r"\b(?:feed|feeds|feeding|supply|supplies|supplying|serve|serves|destined for|go into|goes into|used in)"
     r"\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:manufacturing|production|plants?|factor(?:y|ies))\b",
+)
+# More masks of the same kind, each tried only on a sentence that contains one of its trigger
+# words (lower case).
+NON_STAGE_TRIGGERED: tuple[tuple[tuple[str, ...], str], ...] = (
+    (  # "explore" as a verb of intent ("explore co-financing", "explore ways to"), not of geology
+        ("explor",),
+        r"\bexplor(?:e|es|ed|ing)(?=\s+(?:[\w-]+\s+){0,6}?(?:co-?)?(?:ways?|options?|opportunit\w+|possibilit\w+"
+        r"|potential|operat\w+|cooperat\w+|collaborat\w+|partnerships?|invest\w*|ventures?|deals?|agreements?"
+        r"|synerg\w+|areas|avenues|means|prospects|financ\w+|funding|how|whether|links|ties|frameworks?|mous?"
+        r"|memorand\w+|roadmaps?|trade|markets?)\b)"
+        r"|\bexploration of (?:ways|options|opportunit\w+|possibilit\w+|cooperation|synerg\w+)\b|\bspace exploration\b",
+    ),
+    (  # the source of supplies in a purchase ("cobalt from its Congo mines") is not a stage it covers
+        ("from",),
+        r"\b(?:suppl(?:y|ies|ying|ied)|deliver\w*|ship(?:s|ped|ping)?|sell(?:s|ing)?|sold|buy(?:s|ing)?|bought"
+        r"|purchas\w*|offtakes?|sourc\w+|import\w*)\b[^.;]{0,80}?\bfrom\s+(?:[\w'’.-]+\s+){0,4}?(?:mines?"
+        r"|refiner(?:y|ies)|smelters?|operations?|plants?|projects?)\b",
+    ),
+    (  # nor is the state of what is bought ("buy refined cobalt")
+        ("refined", "processed", "separated", "smelted"),
+        r"\b(?:buy(?:s|ing)?|bought|purchas\w*|suppl(?:y|ies|ying|ied)|sell(?:s|ing)?|sold|deliver\w*|import\w*"
+        r"|offtakes? (?:of|for))\s+(?:[\w-]+\s+){0,2}?(?:refined|processed|separated|smelted)\b",
+    ),
+    (  # minerals used in magnets (an end use), not the making of magnets
+        ("magnets",),
+        r"\b(?:in|into)\s+(?:permanent\s+|high-performance\s+|EV\s+|electric[- ]motor\s+)?magnets\b"
+        r"(?!\s+(?:production|manufacturing|plants?|factor))",
+    ),
 )
 # A later sentence that describes the market rather than the announced action: its stages (and,
 # unless nothing else names one, its minerals) are not read.
@@ -581,8 +651,17 @@ BACKGROUND = re.compile(
     r"|(?:about|around|roughly|over|more than|nearly|almost|some) (?:\d+(?:\.\d+)?\s*(?:%|percent|per cent)"
     r"|half|two-thirds|three[- ]quarters|a third|a quarter)(?: of)? (?:the )?(?:world|global)"
     r"|(?:\d+(?:\.\d+)?\s*(?:%|percent|per cent)|half|two-thirds|three[- ]quarters) of (?:the )?"
-    r"(?:world|global)|supply disruptions?|prices? (?:rose|fell|jumped|slumped|climbed|dropped))\b",
+    r"(?:world|global)|supply disruptions?|prices? (?:rose|fell|jumped|slumped|climbed|dropped)"
+    # a company's other business, not the announced action
+    r"|also (?:makes|produces|develops|sells|supplies|mines|refines|manufactures|owns|operates|runs)"
+    r"|already (?:runs|operates|owns|produces|mines|has)|other (?:businesses|products|operations|activities"
+    r"|interests)|best known for|known for its|products? (?:include|range))\b",
     re.I,
+)
+# Words that show a text is about minerals even when no mineral is named; a text with neither is
+# off-topic: its countries are only mentioned and it announces no instrument.
+TOPIC_WORDS = re.compile(
+    r"\b(?:minerals?|mining|mines?|miners?|metals?|ores?|raw materials|geolog\w*|smelt\w*|refiner(?:y|ies))\b", re.I
 )
 
 # ============================================================================================
@@ -638,7 +717,9 @@ INSTRUMENT_TERMS: dict[str, tuple[str, ...]] = {
         "joint statement", "joint statements", "joint declaration", "joint declarations", "joint communique",
         "joint communiqué", "joint press statement", "joint press release", "joint fact sheet", "joint readout",
         "joint vision", "leaders statement", "leaders' statement", "leaders’ statement", "leaders declaration",
-        "leaders' declaration", "communique", "communiqué",
+        "leaders' declaration", "communique", "communiqué", "ministerial statement", "ministerial statements",
+        "ministers' statement", "ministers’ statement", "ministers statement", "ministerial declaration",
+        "chair's statement", "chair’s statement", "chair's summary", "chair’s summary",
     ),
     "meeting": (
         "meetings", "ministerial", "summit", "summits", "dialogue", "phone call", "phone calls", "telephone call",
@@ -664,6 +745,9 @@ INSTRUMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bdesignat\w+ (?:\d+ )?(?:new )?(?:minerals|materials|metals|elements)\b",
         r"\bas (?:specified |designated |national )?(?:critical|strategic) (?:minerals|materials|raw materials)\b",
         r"\b(?:critical|strategic) (?:minerals?|materials?) (?:designation|inventory)\b",
+        r"\b(?:designat\w*|nam(?:es|ed|ing)|list(?:s|ed|ing)?|identif\w+)\s+(?:\d+|two|three|four|five|six|seven|eight"
+        r"|nine|ten|eleven|twelve|\w+teen|twenty[\w-]*|thirty[\w-]*|forty[\w-]*|fifty[\w-]*)\s+(?:new\s+)?"
+        r"(?:critical|strategic)\s+(?:minerals|materials|raw materials|metals)\b",
     ),
     "framework": (r"\bframeworks?\b(?! agreement)",),
     "agreement": (r"\b(?<!loan )(?<!financing )(?<!credit )(?<!funding )(?<!grant )agreements?\b",),
@@ -672,7 +756,11 @@ INSTRUMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:rais|secur|provid|commit|pledg|allocat|award)\w*\s+(?:up to\s+)?(?:(?:US|A|C|AU|CA)?\$|€|£|¥|₹|Rs\.?"
         r"|USD|EUR|INR)\s?\d",
     ),
+    "joint_statement": (r"\b(?:issued|released|adopted|published)\s+(?:a|an|the|their)\s+(?:[\w'’-]+\s+){0,2}?statement\b",),
     "meeting": (
+        # negotiations that were held (planned ones are masked below)
+        r"\b(?:held|opened|began|started|launched|concluded|resumed|wrapped up|completed)\s+(?:a\s+|the\s+|their\s+)?"
+        r"(?:[\w-]+\s+){0,3}?negotiations\b",
         r"\b(?:a|an|the|their|its|his|her|first|second|third|next|annual|bilateral|trilateral|ministerial|inaugural"
         r"|\d+\w*|leaders['’]?|ministers['’]?|virtual|high-level|working|cabinet|joint|summit|day-long)\s+"
         r"(?:[\w'’-]+\s+){0,3}?meeting\b",
@@ -721,10 +809,26 @@ NON_INSTRUMENT_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
         r" (?:talks|negotiations)\b",
     ),
     (("joint venture",), r"\bjoint ventures?\b"),
+    # investment as a goal ("pledged to mobilise private investment"), not as the instrument
+    (
+        ("mobili", "attract", "promot", "encourag", "spur", "unlock", "facilitat", "catalys", "catalyz", "stimulat",
+         "crowd", "call", "boost", "increas", "step", "scal", "accelerat"),
+        r"\b(?:mobili[sz]\w*|attract\w*|promot\w*|encourag\w*|spur\w*|unlock\w*|facilitat\w*|cataly[sz]\w*"
+        r"|stimulat\w*|crowd\w*\s+in|call\w*\s+for|boost\w*|increas\w*|step\w*\s+up|scal\w*\s+up|accelerat\w*)\s+"
+        r"(?:(?!(?:its|their|his|her|the|a|an)\b)[\w-]+\s+){0,2}?(?:investments?|financing|funding|capital)\b",
+    ),
+    # other states' export controls that the parties object to or talk about
+    (
+        ("export",),
+        r"\b(?:concern\w*|worr\w+|criticis\w+|criticiz\w+|condemn\w*|protest\w*|oppos\w+|complain\w*|hit by"
+        r"|affected by|statement\s+(?:by\s+[^.;]{0,50}?\s+)?(?:on|about|regarding|concerning))\b[^.;]{0,60}?"
+        r"\bexport (?:controls?|restrictions?|curbs?|bans?|quotas?|licen[cs]\w*|limits?)\b",
+    ),
 )
 # ... then instruments that are only being sought: "agreed to negotiate an agreement", "talks on a
-# deal", "expected to sign a framework", "discussed investment". The instrument words are blanked;
-# talks and meetings remain.
+# deal", "expected to sign a framework", "discussed investment", and negated ones ("no text has
+# been agreed"). The instrument words are blanked (only the group `obj` where there is one);
+# talks and meetings that were held remain.
 PROSPECTIVE_INSTRUMENTS: tuple[tuple[tuple[str, ...], str], ...] = (
     (
         ("agree",),
@@ -733,14 +837,30 @@ PROSPECTIVE_INSTRUMENTS: tuple[tuple[tuple[str, ...], str], ...] = (
     ),
     (
         ("negotiat", "talks", "discussion", "consultations"),
-        r"\b(?:negotiat\w+|talks|discussions?|consultations)\s+(?:on|for|toward(?:s)?|over|about|to\s+\w+)"
-        rf"\s+(?:a|an|the|their|its)?\s*(?:[\w-]+\s+){{0,6}}?{_SOUGHT}\b",
+        r"\b(?:negotiat\w+|talks|discussions?|consultations)\s+(?P<obj>(?:on|for|toward(?:s)?|over|about|to\s+\w+)"
+        rf"\s+(?:a|an|the|their|its)?\s*(?:[\w-]+\s+){{0,6}}?{_SOUGHT})\b",
+    ),
+    (  # talks that are only planned ("will begin negotiations", "to open lithium talks")
+        ("talks", "negotiations", "discussions", "consultations"),
+        r"\b(?:to|will|would|shall)\s+(?:start|begin|open|launch|hold|resume|enter(?:\s+into)?)\s+(?:[\w-]+\s+){0,3}?"
+        r"(?:talks|negotiations|discussions|consultations)\b",
+    ),
+    (  # what is to be negotiated, to the end of the clause
+        ("negotiate",),
+        r"\b(?:to|will|would|could|may|might)\s+(?:start\s+|begin\s+|open\s+)?negotiate\b[^.;]*",
+    ),
+    (
+        ("no ", "not "),
+        r"\bno\s+(?:[\w-]+\s+){0,2}?(?:agreement|deal|text|accord|pact|contract|decision|date|deadline)\s+"
+        r"(?:has|had|was|have|is)\b[^.;]*"
+        r"|\b(?:has|have|had|was|were|is|are)\s+not\s+(?:yet\s+)?(?:been\s+)?(?:signed|agreed|concluded|finali[sz]ed"
+        r"|reached)\b|\bnot yet (?:signed|agreed|concluded)\b",
     ),
     (
         ("negotiat", "finali", "pursu", "explor", "toward", "seek", "weigh", "eye", "mull", "consider", "stud", "look"),
-        r"\b(?:negotiat\w*|finali[sz]\w*|pursu\w*|explor\w*|work(?:s|ing)? toward(?:s)?|seek\w*|weigh\w*"
-        r"|eye(?:s|ing)?|mull\w*|consider\w*|stud(?:y|ies|ying)|look(?:s|ing)? (?:at|into))\s+(?:a|an|the|their|its"
-        rf"|possible|further|closer|deeper|new)?\s*(?:[\w-]+\s+){{0,6}}?{_SOUGHT_OR_MONEY}\b",
+        r"\b(?:negotiat\w*|finali[sz](?:e|es|ing)|pursu\w*|explor\w*|work(?:s|ing)? toward(?:s)?|seek\w*|weigh\w*"
+        r"|eye(?:s|ing)?|mull\w*|consider\w*|stud(?:y|ies|ying)|look(?:s|ing)? (?:at|into))\s+(?P<obj>(?:a|an|the|their"
+        rf"|its|possible|further|closer|deeper|new)?\s*(?:[\w-]+\s+){{0,6}}?(?:co-)?{_SOUGHT_OR_MONEY})\b",
     ),
     (
         ("negotiate", "finali", "conclude", "pursue", "explore", "toward", "seek", "sign", "reach", "strike",
@@ -748,7 +868,7 @@ PROSPECTIVE_INSTRUMENTS: tuple[tuple[tuple[str, ...], str], ...] = (
         r"\b(?:to|will|would|could|may|might|hope to|plan to|aim to)\s+(?:start\s+|begin\s+|open\s+)?(?:negotiate"
         r"|finali[sz]e|conclude|pursue|explore|work toward(?:s)?|seek|sign|reach|strike|clinch|agree on|draft"
         rf"|consider|study|discuss|develop)\s+(?:a|an|the|their|its|possible|further)?\s*(?:[\w-]+\s+){{0,6}}?"
-        rf"{_SOUGHT_OR_MONEY}\b",
+        rf"(?:co-)?{_SOUGHT_OR_MONEY}\b",
     ),
     (
         ("toward", "ahead of", "run-up"),
@@ -762,8 +882,8 @@ PROSPECTIVE_INSTRUMENTS: tuple[tuple[tuple[str, ...], str], ...] = (
     ),
     (
         ("draft", "proposed", "possible", "potential", "future", "prospective", "planned"),
-        r"\b(?:draft|proposed|possible|potential|future|prospective|planned)\s+(?:[\w-]+\s+){0,3}?"
-        r"(?:agreements?|deals?|pacts?|treat(?:y|ies)|frameworks?)\b",
+        r"(?-i:\b(?:draft|proposed|possible|potential|future|prospective|planned))\s+(?:[\w-]+\s+){0,3}?"
+        r"(?:agreements?|deals?|pacts?|treat(?:y|ies)|frameworks?|investments?|financing|funding)\b",
     ),
     (("no agreement", "no deal"), r"\bno (?:agreement|deal) (?:has|had|was)\b[^.;]*"),
     (
@@ -776,20 +896,25 @@ COOPERATIVE_INSTRUMENTS = frozenset(
     {"meeting", "joint_statement", "mou", "framework", "agreement", "partnership", "investment"}
 )
 UNILATERAL_INSTRUMENTS = frozenset({"policy_list", "export_control"})
-# Wording that shows states working together when only one party is named.
-COOPERATION_CUES = (
-    r"(?-i:\bco-?operat\w*)",
-    r"(?-i:\bCo-?operat\w*\b)(?! (?:Agency|Bank|Organi[sz]ation|Council|Fund)\b)(?<!International Cooperation)"
-    r"(?<!International Co-operation)(?<!Economic Co-operation)(?<!Economic Cooperation)",
-    r"\bcollaborat\w*",
+# Wording that shows states working together when only one party is named ...
+STATE_COOPERATION_CUES = (
     r"\b(?:bi|multi|pluri)lateral\b",
     r"\bdelegations\b",
     r"\bcounterparts?\b",
     r"\bpartner (?:countries|nations|governments|economies|states)\b",
     r"\b(?:like-minded|allied) (?:countries|nations|partners|governments)\b",
     r"\b(?:two|both) (?:countries|governments|sides|nations)\b",
-    r"\bnegotiat\w*",
     r"\bmember (?:states|countries)\b",
+)
+# ... and wording of working together that may also be with a company ("a cooperation agreement
+# with a Korean battery maker"): enough only when two or more states are parties.
+COOPERATION_CUES = (
+    *STATE_COOPERATION_CUES,
+    r"(?-i:\bco-?operat\w*)",
+    r"(?-i:\bCo-?operat\w*\b)(?! (?:Agency|Bank|Organi[sz]ation|Council|Fund)\b)(?<!International Cooperation)"
+    r"(?<!International Co-operation)(?<!Economic Co-operation)(?<!Economic Cooperation)",
+    r"\bcollaborat\w*",
+    r"\bnegotiat\w*",
 )
 # Words that show a group (or a single state with partners) works with others.
 NON_COOPERATION = re.compile(r"\bpublic-private\b|\bjoint venture\b", re.I)
@@ -879,6 +1004,7 @@ def _vocabulary() -> dict[str, Any]:
         "stage_terms": _term_table(STAGE_TERMS),
         "stage_phrases": _named_alternation(STAGE_PHRASES),
         "non_stage": _compile(NON_STAGE_PHRASES),
+        "non_stage_triggered": [(triggers, re.compile(pattern, re.I)) for triggers, pattern in NON_STAGE_TRIGGERED],
         "company_stage": re.compile(r"\b[A-Z][\w&'’.-]+\s+(?:Mining|Mines?|Refining|Smelting|Recycling)\b"),
         "buyer_stage": re.compile(
             rf"\b(?:{_trie_pattern(DEMONYMS)})\s+(?:[a-z]+\s+)?(?:smelters|smelter|refiners|refiner|processors|miners)\b"
@@ -891,6 +1017,7 @@ def _vocabulary() -> dict[str, Any]:
             for triggers, pattern in (*NON_INSTRUMENT_PHRASES, *PROSPECTIVE_INSTRUMENTS)
         ],
         "cooperation": _compile(COOPERATION_CUES),
+        "state_cooperation": _compile(STATE_COOPERATION_CUES),
         "dates": [re.compile(pattern, re.I) for pattern in DATE_PATTERNS],
     }
 
@@ -936,6 +1063,18 @@ def split_sentences(text: str) -> list[str]:
 
 def _mask(text: str, pattern: re.Pattern[str]) -> str:
     return pattern.sub(lambda match: " " * len(match.group()), text)
+
+
+def _mask_object(text: str, pattern: re.Pattern[str]) -> str:
+    """Like `_mask`, but only from the group `obj` on when the pattern has one ("talks| on a deal")."""
+    if "obj" not in pattern.groupindex:
+        return _mask(text, pattern)
+
+    def blank(match: re.Match[str]) -> str:
+        start = match.start("obj") if match.group("obj") is not None else match.start()
+        return match.group()[: start - match.start()] + " " * (match.end() - start)
+
+    return pattern.sub(blank, text)
 
 
 def _is_headline_like(line: str) -> bool:
@@ -1074,13 +1213,19 @@ def _country_mentions(sentence: str, *, dateline_end: int = 0, is_title: bool = 
     for start, end, alias in found:
         before = masked[max(0, start - 90) : start]
         after = masked[end : end + 80]
-        before_context = bool(CONTEXT_BEFORE.search(before))
+        before_context = bool(CONTEXT_BEFORE.search(before)) or bool(
+            APPOSITION_BEFORE.search(before) and not LIST_GOES_ON.match(after)
+        )
         after_context = bool(CONTEXT_AFTER.match(after))
         # the home country of a company ("Australian miner Lynas", "South Korea's LG") or the
         # origin of a commodity ("Chinese magnesium"), unless the company is state-owned
-        company = alias.kind in ("demonym", "name", "capital") and bool(COMPANY_AFTER.match(after))
-        company = company or (alias.kind == "demonym" and bool(ORIGIN_AFTER.match(after)))
-        if company and STATE_OWNED.search(after[:40]):
+        company_match = COMPANY_AFTER.match(after) if alias.kind in ("demonym", "name", "capital") else None
+        if company_match is None and alias.kind == "demonym":
+            company_match = ORIGIN_AFTER.match(after)
+        company = company_match is not None
+        if company_match and (  # "a Chinese miner, state-owned ...": the state word must describe this company
+            STATE_OWNED.search(company_match.group()) or STATE_APPOSITION.match(after[company_match.end():])
+        ):
             company = False
         if alias.kind in ("name", "capital") and _possessive_company(masked, end, agency_starts, title_case):
             company = True
@@ -1199,6 +1344,7 @@ def _minerals(sentence: str, is_title: bool = False) -> set[str]:
     if any(char.isupper() for char in masked):
         headline = _is_upper_case(sentence) or (is_title and _is_title_case(sentence))
         masked = _mask_company_minerals(masked, headline)
+        masked = _mask(masked, ORGANISATION_NAME)
     return _surviving(hits, sentence, masked)
 
 
@@ -1208,12 +1354,26 @@ def _stages(sentence: str, is_title: bool = False) -> set[str]:
     if not hits:
         return set()
     masked = _mask(sentence, vocab["non_stage"])
+    lowered = sentence.lower()
+    for triggers, pattern in vocab["non_stage_triggered"]:
+        if any(trigger in lowered for trigger in triggers):
+            masked = _mask(masked, pattern)
     if not (_is_upper_case(sentence) or (is_title and _is_title_case(sentence))):
         masked = vocab["company_stage"].sub(
             lambda m: m.group() if m.group().split()[0] in NAME_FUNCTION_WORDS else " " * len(m.group()), masked
         )
     masked = _mask(masked, vocab["buyer_stage"])
     return _surviving(hits, sentence, masked)
+
+
+def _on_topic(segments: list[str]) -> bool:
+    """Whether a text without a (countable) mineral is still about minerals: mining words, or a
+    mineral word inside a name ("JOGMEC raises its stake in Lynas Rare Earths")."""
+    vocab = _vocabulary()
+    return any(
+        TOPIC_WORDS.search(segment) or vocab["mineral_terms"][0].search(_mask(segment, vocab["non_mineral"]))
+        for segment in segments
+    )
 
 
 def _instrument_cues(sentence: str) -> tuple[str | None, str | None]:
@@ -1227,7 +1387,7 @@ def _instrument_cues(sentence: str) -> tuple[str | None, str | None]:
     masked, lowered = sentence, sentence.lower()
     for triggers, pattern in vocab["prospective"]:
         if any(trigger in lowered for trigger in triggers):
-            masked = _mask(masked, pattern)
+            masked = _mask_object(masked, pattern)
     strong_found = _surviving(strong_hits, sentence, masked)
     weak_found = _surviving(weak_hits, sentence, masked)
     strong = next((name for name in INSTRUMENT_ORDER if name in strong_found), None)
@@ -1378,6 +1538,16 @@ def extract(title: str, body: str = "", published: date | str | None = None) -> 
                 minerals, evidence["minerals"] = found, segments[index]
                 break
 
+    on_topic = bool(minerals) or _on_topic(segments)
+    if not on_topic:
+        # off-topic (tourism, defence, culture): nobody is party to a minerals action, nothing is announced
+        if parties:
+            mentioned |= parties
+            evidence.setdefault("mentioned_countries", evidence.pop("parties"))
+            parties = set()
+        instrument = "none"
+        evidence.pop("instrument", None)
+
     stages: set[str] = set()
     if minerals:
         for index, segment in enumerate(segments):
@@ -1390,11 +1560,10 @@ def extract(title: str, body: str = "", published: date | str | None = None) -> 
 
     # --- cooperation ------------------------------------------------------------------------------
     is_cooperation, cooperation_cue = False, None
-    if parties and minerals and instrument not in UNILATERAL_INSTRUMENTS:
+    if parties and on_topic and instrument not in UNILATERAL_INSTRUMENTS:
         cooperation_cue = _first(segments, lambda s: bool(_vocabulary()["cooperation"].search(s)))
-        several = len(parties) >= 2 or bool(groups) or bool(
-            cooperation_cue and not NON_COOPERATION.search(cooperation_cue)
-        )
+        state_cue = _first(segments, lambda s: bool(_vocabulary()["state_cooperation"].search(s)))
+        several = len(parties) >= 2 or bool(groups) or bool(state_cue and not NON_COOPERATION.search(state_cue))
         is_cooperation = several and (instrument in COOPERATIVE_INSTRUMENTS or cooperation_cue is not None)
     if is_cooperation:
         evidence["is_cooperation"] = evidence.get("instrument") or cooperation_cue or ""

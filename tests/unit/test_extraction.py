@@ -33,7 +33,7 @@ def test_capitals_stand_for_governments():
 
 
 def test_brussels_is_the_european_union():
-    result = extract("Brussels and Santiago sign raw materials pact", "")
+    result = extract("Brussels and Santiago sign strategic raw materials pact", "")
     assert result["parties"] == ["CHL", "EUU"]
     assert "critical minerals" in result["minerals"]
 
@@ -70,6 +70,65 @@ def test_private_company_deal_has_no_state_party():
     assert result["parties"] == []
     assert result["mentioned_countries"] == ["AUS", "KOR"]
     assert result["minerals"] == ["lithium"]
+    assert result["is_cooperation"] is False
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "parties", "mentioned"),
+    [
+        ("Zambia signs smelter deal", "Zambia's mines ministry signed a deal with a Chinese battery-materials producer "
+         "to build a copper smelter.", ["ZMB"], ["CHN"]),
+        ("Japanese trading house signs offtake with US rare-earths firm", "", [], ["JPN", "USA"]),
+        ("Gecamines signs cobalt offtake with Swiss commodity trader", "", ["COD"], ["CHE"]),
+        ("Indonesia signs nickel deal with Chinese stainless steel group", "", ["IDN"], ["CHN"]),
+        # words that are not a company's trade do not make a country a company's home
+        ("Japan and Australia launch critical minerals fund", "", ["AUS", "JPN"], []),
+        ("Zimbabwe signs lithium deal with Chinese state-owned mining group", "", ["CHN", "ZWE"], []),
+    ],
+)
+def test_a_described_private_company_does_not_make_its_country_a_party(title, body, parties, mentioned):
+    result = extract(title, body)
+    assert result["parties"] == parties
+    assert result["mentioned_countries"] == mentioned
+
+
+def test_a_state_word_describes_only_the_company_it_belongs_to():
+    body = (
+        "A South Korean battery maker and Indonesian state mining holding MIND ID signed a heads of agreement to "
+        "build a nickel processing plant."
+    )
+    result = extract("Nickel project agreed", body)
+    assert result["parties"] == ["IDN"]
+    assert result["mentioned_countries"] == ["KOR"]
+    assert result["is_cooperation"] is False
+
+
+def test_one_state_and_a_company_is_not_cooperation():
+    result = extract(
+        "Indonesia signs cooperation agreement with Korean EV battery maker",
+        "Indonesia's investment ministry signed a cooperation agreement with a South Korean battery maker for a "
+        "cell plant that will use nickel.",
+    )
+    assert result["parties"] == ["IDN"]
+    assert result["instrument"] == "agreement"
+    assert result["is_cooperation"] is False
+    assert extract("Estonia joins the Minerals Security Partnership", "")["is_cooperation"] is True  # a group
+
+
+def test_g20_acts_for_its_members_unless_it_is_the_venue():
+    result = extract("G20 finance ministers issue communiqué on critical minerals", "")
+    assert len(result["parties"]) == 20 and {"EUU", "ZAF", "CHN"} <= set(result["parties"])
+    assert result["instrument"] == "joint_statement"
+    assert result["groups"] == ["G20"]
+    venue = extract("India and Canada launch critical minerals partnership on the sidelines of the G20 summit", "")
+    assert venue["parties"] == ["CAN", "IND"]
+
+
+def test_a_country_after_a_place_and_a_comma_is_a_place():
+    body = "NEXI will insure a loan for a Japanese refiner's nickel processing plant in Palawan, the Philippines."
+    result = extract("Japan's NEXI insures nickel plant loan", body)
+    assert result["parties"] == ["JPN"]
+    assert result["mentioned_countries"] == ["PHL"]
     assert result["is_cooperation"] is False
 
 
@@ -150,10 +209,36 @@ def test_sidebar_and_footer_do_not_leak():
         "© 2025 Newsroom. All rights reserved."
     )
     result = extract("Canada announces funding for national parks", body)
-    assert result["parties"] == ["CAN"]
-    assert result["mentioned_countries"] == []
+    assert result["parties"] == []  # off-topic: the government acts, but not on minerals
+    assert result["mentioned_countries"] == ["CAN"]
     assert result["minerals"] == []
+    assert result["instrument"] == "none"
     assert "China" not in strip_boilerplate(body)
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "mentioned"),
+    [
+        ("Japan and South Korea agree visa waiver to boost tourism", "The two governments agreed to add flights.",
+         ["JPN", "KOR"]),
+        ("Germany and France sign tank procurement deal", "", ["DEU", "FRA"]),
+        ("India, China hold border talks", "Indian and Chinese commanders held talks on patrols.", ["CHN", "IND"]),
+        ("Copper Canyon railway reopens", "Mexico's tourism ministry said the railway reopened.", ["MEX"]),
+    ],
+)
+def test_an_off_topic_item_has_no_parties_and_no_instrument(title, body, mentioned):
+    result = extract(title, body)
+    assert result["parties"] == []
+    assert result["mentioned_countries"] == mentioned
+    assert result["instrument"] == "none"
+    assert result["is_cooperation"] is False
+
+
+def test_mining_words_or_a_mineral_inside_a_name_keep_a_text_on_topic():
+    mining = extract("Peru and Canada sign mining cooperation MoU", "")
+    assert (mining["parties"], mining["instrument"], mining["is_cooperation"]) == (["CAN", "PER"], "mou", True)
+    stake = extract("JOGMEC raises stake", "JOGMEC raised its stake in Lynas Rare Earths Ltd.")
+    assert (stake["parties"], stake["minerals"], stake["instrument"]) == (["JPN"], [], "investment")
 
 
 def test_dateline_capital_is_a_venue():
@@ -189,6 +274,39 @@ def test_product_and_company_names_are_not_minerals():
     assert extract("Partners agree on lithium for lithium-ion batteries", "")["minerals"] == ["lithium"]
 
 
+def test_raw_materials_alone_is_not_critical_minerals():
+    assert extract("EU and Rwanda sign sustainable raw materials MoU", "")["minerals"] == []
+    assert extract("EU and Kazakhstan hold raw materials dialogue on tungsten", "")["minerals"] == ["tungsten"]
+    assert extract("France and Kazakhstan sign roadmap on strategic raw materials", "")["minerals"] == [
+        "critical minerals"
+    ]
+    assert extract("EU and Chile sign critical raw materials MoU", "")["minerals"] == ["critical minerals"]
+
+
+def test_mineral_words_in_organisation_and_place_names_do_not_count():
+    office = extract("Grants awarded", "Australia's Critical Minerals Office awarded grants to two graphite refineries.")
+    assert office["minerals"] == ["graphite"]
+    institute = extract("Quotas cut", "Indonesia cut nickel ore export quotas. The Cobalt Institute warned of shortages.")
+    assert institute["minerals"] == ["nickel"]
+    running = extract("Quotas cut", "Indonesia cut nickel ore export quotas, which may tighten cobalt supply.")
+    assert running["minerals"] == ["cobalt", "nickel"]
+    assert extract("Copper Canyon railway reopens to tourists", "")["minerals"] == []
+
+
+def test_a_companys_other_business_does_not_leak():
+    body = (
+        "The Export-Import Bank of the United States approved a loan for a synthetic graphite anode material plant "
+        "in Tennessee. The company also develops cathode materials containing nickel and manganese. "
+        "Its other businesses include lithium refining in Argentina."
+    )
+    result = extract("EXIM approves loan for graphite anode plant", body)
+    assert result["parties"] == ["USA"]
+    assert result["minerals"] == ["graphite"]
+    assert result["stages"] == ["manufacturing"]
+    assert result["instrument"] == "investment"
+    assert result["is_cooperation"] is False
+
+
 def test_every_mineral_name_is_canonical():
     result = extract("Study of lithium, tin, silver, potash and helium", "")
     assert set(result["minerals"]) <= set(MINERALS)
@@ -216,6 +334,37 @@ def test_explore_as_a_verb_of_intent_is_not_exploration():
     assert extract("Japan and Chile agree to explore joint investment in lithium refining", "")["stages"] == [
         "processing"
     ]
+    assert extract("Lenders to explore co-financing for nickel refineries", "")["stages"] == ["processing"]
+    assert extract("Partners explore cooperation on nickel", "")["stages"] == []
+    assert extract("Mongolia and JOGMEC agree to jointly explore for copper", "")["stages"] == ["exploration"]
+    assert extract("KABIL to explore lithium blocks in Argentina", "")["stages"] == ["exploration"]
+
+
+def test_the_source_of_a_purchase_is_not_a_stage():
+    assert extract("Deal", "Glencore agreed to supply cobalt hydroxide from its Congo mines to a buyer.")["stages"] == []
+    assert extract("Deal", "A trader will buy lithium hydroxide from a developer's planned refinery.")["stages"] == []
+    assert extract("Deal", "A trading house will buy separated neodymium oxide for seven years.")["stages"] == []
+    assert extract("Deal", "The partners will build a lithium refinery.")["stages"] == ["processing"]
+
+
+def test_a_plant_making_a_mineral_chemical_is_processing():
+    assert extract("Zimbabwe agrees on lithium sulphate plant", "")["stages"] == ["processing"]
+    assert extract("Partners plan lithium hydroxide production", "")["stages"] == ["processing"]
+
+
+def test_minerals_used_in_magnets_are_an_end_use():
+    assert extract("UK and Japan fund research on substitutes for rare earths in magnets", "")["stages"] == []
+    assert extract("UK and Japan fund rare earth magnet production", "")["stages"] == ["manufacturing"]
+
+
+def test_a_mining_ministry_is_not_the_mining_stage():
+    assert extract("Deal", "Mongolia's Ministry of Mining signed a geological survey deal for copper.")["stages"] == [
+        "exploration"
+    ]
+    assert extract("Deal", "A phosphate geological survey was agreed, the Saudi mining ministry said.")["stages"] == [
+        "exploration"
+    ]
+    assert extract("Indonesian state mining holding signs nickel smelter deal", "")["stages"] == ["processing"]
 
 
 def test_stages_need_a_mineral():
@@ -241,6 +390,43 @@ def test_talks_on_an_agreement_are_a_meeting():
         "Officials said after a meeting in New Delhi that negotiations on an agreement would start.",
     )
     assert result["instrument"] == "meeting"
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "instrument"),
+    [
+        # investment named as a goal of a statement
+        ("G7 leaders pledge support for critical minerals", "G7 leaders issued a communiqué pledging to mobilise "
+         "private investment in critical minerals processing.", "joint_statement"),
+        ("G7 ministers back critical minerals markets", "In their ministerial statement, G7 ministers agreed to "
+         "attract investment in refining.", "joint_statement"),
+        ("Ministers on lithium", "The trade ministers of Japan and Chile issued a statement on lithium supply.",
+         "joint_statement"),
+        ("Partners to boost their critical minerals ties", "The two governments pledged to boost investment in lithium "
+         "processing.", "none"),
+        ("JBIC expands its investment in a lithium refinery", "", "investment"),
+        # statements about other states' export controls
+        ("Statement by G7 trade ministers on export restrictions on critical minerals", "G7 trade ministers issued a "
+         "statement expressing concern about export restrictions on gallium.", "joint_statement"),
+        ("China imposes graphite export controls", "China imposed export controls on graphite in response to US "
+         "chip curbs.", "export_control"),
+        # planned talks, held negotiations, what is to be negotiated, negated and possible instruments
+        ("Argentina and US to begin lithium talks, officials say", "Argentina and the United States will begin "
+         "negotiations on a lithium agreement. No text has been agreed.", "none"),
+        ("Philippines, US hold nickel negotiations", "Philippine and U.S. officials opened negotiations in Manila on "
+         "a deal on nickel.", "meeting"),
+        ("UK and Chile agree to negotiate lithium deal", "Meeting in London, British and Chilean ministers agreed to "
+         "negotiate an agreement on lithium and on British investment in copper processing.", "meeting"),
+        ("India and Chile look to deepen lithium ties", "Officials of India and Chile held talks on copper trade, "
+         "including possible Indian investment in lithium refining.", "meeting"),
+        ("Chile and Japan finalised a lithium agreement", "", "agreement"),
+        # national designations
+        ("Korea names 33 critical minerals in new supply strategy", "", "policy_list"),
+        ("Ministry designated 35 strategic minerals under the new law", "", "policy_list"),
+    ],
+)
+def test_instrument_rules_for_statements_talks_and_goals(title, body, instrument):
+    assert extract(title, body)["instrument"] == instrument
 
 
 @pytest.mark.parametrize(
@@ -318,8 +504,21 @@ def test_dev_set_meets_the_targets():
     assert scores["accuracy"]["instrument"] >= 0.90
 
 
+def test_both_tuning_sets_together_meet_the_targets():
+    records = [
+        *evaluation.load_labeled(DEV_DIR / "dev_set.jsonl"),
+        *evaluation.load_labeled(DEV_DIR / "dev_set_2.jsonl"),
+    ]
+    scores = evaluation.score(records)
+    assert scores["documents"] >= 120
+    assert scores["sets"]["parties"]["f1"] >= 0.97
+    assert scores["sets"]["minerals"]["f1"] >= 0.97
+    assert scores["sets"]["stages"]["f1"] >= 0.95
+    assert scores["accuracy"]["instrument"] >= 0.92
+
+
 def test_dev_files_are_well_formed():
-    for name in ("dev_set.jsonl", "dev_holdout.jsonl"):
+    for name in ("dev_set.jsonl", "dev_holdout.jsonl", "dev_set_2.jsonl", "dev_holdout_2.jsonl"):
         records = evaluation.load_labeled(DEV_DIR / name)
         for record in records:
             for field in evaluation.SET_FIELDS:
