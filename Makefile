@@ -55,9 +55,9 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check pipelines tests
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
 
-# The held-out set is scored as is; the development sets are what the rules were tuned on.
+# The held-out sets are scored as they are; the development sets are what the rules were tuned on.
 eval: $(INSTALLED)
-	$(BIN)/python -m pipelines.lib.evaluation --check-targets eval/announcements/eval_set.jsonl
+	$(BIN)/python -m pipelines.lib.evaluation --check-targets eval/announcements/eval_set.jsonl eval/announcements/eval_set_2.jsonl
 	$(BIN)/python -m pipelines.lib.evaluation --summary tests/fixtures/announcements_dev/*.jsonl
 
 bench: setup
