@@ -13,3 +13,14 @@
         delete from {{ this }} where {{ column }} between {{ var('min_year', 0) }} and {{ var('max_year', 9999) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The configuration every yearly-partitioned model shares: incremental, appending the years
+    being built after the pre-hook has deleted them. -#}
+{% macro yearly_incremental() -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_year_window() }}",
+    ) }}
+{%- endmacro %}

@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ delete_year_window() }}",
-    )
-}}
+{{ yearly_incremental() }}
 
 -- Bilateral flows between two countries, tagged with mineral and stage, one row
 -- per flow and basis (value in USD or quantity in tonnes).

@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ delete_year_window() }}",
-    )
-}}
+{{ yearly_incremental() }}
 
 -- Where both sides report the same flow (importer's imports and exporter's exports of
 -- the same product, year and source), the two figures side by side, per country pair,

@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ delete_year_window() }}",
-    )
-}}
+{{ yearly_incremental() }}
 
 -- Each importer's suppliers for a mineral, stage, year and basis, with shares.
 -- One source per group: where several sources cover the same importer, mineral,

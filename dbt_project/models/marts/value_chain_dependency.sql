@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ delete_year_window() }}",
-    )
-}}
+{{ yearly_incremental() }}
 
 -- How concentrated each importer's supply is, per mineral, stage, year and basis.
 
