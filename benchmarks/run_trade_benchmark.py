@@ -260,6 +260,7 @@ class Workspace:
         self.dbt_target = tmp / "dbt_target"
         self.logs = tmp / "logs"
         self.warehouse = self.state / "warehouse" / "minerals.duckdb"
+        self.partial_parse = tmp / "partial_parse.msgpack"
         self.runs = 0
 
     def env(self) -> dict[str, str]:
@@ -282,6 +283,11 @@ class Workspace:
         (self.state / "dagster_home").mkdir(parents=True)
         shutil.copyfile(INSTANCE_YAML, self.state / "dagster_home" / "dagster.yaml")
         self.logs.mkdir()
+        # dbt's partial-parse file as it is now, so that every run uses the same one even if the project is
+        # parsed again while the benchmark runs.
+        self.partial_parse = self.tmp / "partial_parse.msgpack"
+        if (DBT_TARGET / "partial_parse.msgpack").exists():
+            shutil.copyfile(DBT_TARGET / "partial_parse.msgpack", self.partial_parse)
         self._reset_dbt_target()
 
     def _reset_dbt_target(self) -> None:
@@ -289,9 +295,8 @@ class Workspace:
         (dagster-dbt copies it into each invocation's folder, so dbt does not re-parse the project)."""
         shutil.rmtree(self.dbt_target, ignore_errors=True)
         self.dbt_target.mkdir()
-        partial_parse = DBT_TARGET / "partial_parse.msgpack"
-        if partial_parse.exists():
-            shutil.copyfile(partial_parse, self.dbt_target / partial_parse.name)
+        if self.partial_parse.exists():
+            shutil.copyfile(self.partial_parse, self.dbt_target / "partial_parse.msgpack")
 
     def save(self) -> None:
         shutil.rmtree(self.saved, ignore_errors=True)
@@ -458,6 +463,10 @@ def summarise(runs: list[dict]) -> dict:
         "peak_rss_mib_median": median("peak_rss_mib"),
         "peak_rss_mib_max": max(run["peak_rss_mib"] for run in runs),
     }
+    if "user_cpu_seconds" in runs[0]:  # CPU time of the process tree: less sensitive to other work on the machine
+        summary["cpu_seconds_median"] = round(
+            statistics.median(run["user_cpu_seconds"] + run["system_cpu_seconds"] for run in runs), 2)
+        summary["load_average_1min_at_start"] = [run["load_average_1min_at_start"] for run in runs]
     if "tree_peak_rss_mib" in runs[0]:
         summary["tree_peak_rss_mib_median"] = median("tree_peak_rss_mib")
         summary["tree_peak_rss_mib_max"] = max(run["tree_peak_rss_mib"] for run in runs)
@@ -521,6 +530,19 @@ def baseline_run(script: str, year_file: Path, out: Path, workdir: Path) -> dict
         "script_wall_seconds": result["wall_seconds"],
         "script_rows": result["rows"],
     }
+
+
+def code_version() -> dict:
+    """The commit measured and whether pipeline code differed from it."""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return ""
+
+    changed = git("status", "--porcelain", "--", "pipelines", "dbt_project/models", "dbt_project/macros",
+                  "dbt_project/tests", "dbt_project/dbt_project.yml")
+    return {"git_head": git("rev-parse", "HEAD") or None, "pipeline_code_modified": bool(changed)}
 
 
 def machine_info() -> dict:
@@ -657,6 +679,7 @@ def main(argv: list[str] | None = None) -> int:
     report: dict = {
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": machine_info(),
+        "code": code_version(),
         "settings": {"rows_per_year": rows, "years": years, "measured_year": args.year, "scaling_years": scaling,
                      "repeat": repeat, "seed": args.seed, "quick": args.quick, "job": JOB,
                      "trade_selection": "raw/trade_flows + dbt_trade_models (with their asset checks)",
