@@ -63,6 +63,7 @@ eval: $(INSTALLED)
 bench: setup
 	$(BIN)/python benchmarks/extraction_throughput.py
 	$(BIN)/python benchmarks/run_baselines.py
+	$(BIN)/python benchmarks/run_trade_benchmark.py
 
 clean:
 	rm -rf dbt_project/target data/warehouse
