@@ -126,6 +126,13 @@ def test_a_new_year_is_an_incremental_partition(pipeline_settings, fixture_input
         result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), partition_key="2023",
                                         raise_on_error=False)
         assert result.success
+        scopes = {
+            evaluation.asset_key.to_user_string(): evaluation.metadata["scope"].value
+            for evaluation in result.get_asset_check_evaluations() if "scope" in evaluation.metadata
+        }
+        # the yearly tables are checked on the year's rows; the others whole
+        assert scopes["raw/trade_flows"] == scopes["marts/supplier_shares"] == "years 2023-2023"
+        assert scopes["marts/hs_mineral_map"] == "whole table"
     rows = _query(warehouse, """
         select exporter_iso3, amount, share from marts.supplier_shares
         where importer_iso3 = 'USA' and mineral = 'cobalt' and year = 2023 and basis = 'value_usd'

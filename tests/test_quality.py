@@ -88,3 +88,20 @@ def test_failing_rows_point_back_to_the_input_file_and_line():
     missing = validate(_flows(importer_iso3=["USA", None]), "trade_flows", suite_for("trade_flows", CODES))
     [null_importer] = [o for o in missing.failed if o.expectation == "expect_column_values_to_not_be_null"]
     assert failing_rows(_flows(importer_iso3=["USA", None]), null_importer)["source_line"].tolist() == [7]
+
+
+def test_validate_years_checks_the_years_rows_and_the_whole_tables_count():
+    from pipelines.lib.quality import validate_years
+
+    suite = suite_for("trade_flows", CODES)
+    good = validate_years(_flows(), 2, "trade_flows", suite)
+    assert good.success, good.describe_failures()
+    # a year with no rows is fine while the table holds other years …
+    assert validate_years(_flows().iloc[0:0], 10, "trade_flows", suite).success
+    # … but an empty table is not, and the failure says so
+    empty = validate_years(_flows().iloc[0:0], 0, "trade_flows", suite)
+    assert [(o.column, o.observed) for o in empty.failed][0][0] == "table_rows"
+    assert "table_rows" in empty.describe_failures()
+    # row-level expectations still apply to the rows of the years checked
+    bad = validate_years(_flows(quantity_t=[1e11, None]), 2, "trade_flows", suite)
+    assert [o.column for o in bad.failed] == ["quantity_t"]

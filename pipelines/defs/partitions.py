@@ -16,3 +16,15 @@ def year_range(context: dg.AssetExecutionContext) -> tuple[int, int]:
     """First and last year (inclusive) of the partitions this run materializes."""
     window = context.partition_time_window
     return window.start.year, window.end.year - 1
+
+
+def run_years(tags: dict[str, str]) -> tuple[int, int] | None:
+    """First and last year of a run over yearly partitions, from its tags (None: not partitioned).
+
+    Asset checks are not partitioned themselves; the run's tags say which years it builds."""
+    if "dagster/partition" in tags:
+        return int(tags["dagster/partition"]), int(tags["dagster/partition"])
+    start, end = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
+    if start and end:
+        return int(start), int(end)
+    return None

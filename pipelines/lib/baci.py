@@ -16,6 +16,7 @@ import io
 import math
 import re
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
@@ -211,7 +212,7 @@ def _physical_line_count(path: Path) -> int:
     count = 0
     last = b"\n"
     with opener(path, "rb") as handle:
-        while chunk := handle.read(1 << 22):
+        while chunk := handle.read(1 << 24):
             count += chunk.count(b"\n")
             last = chunk[-1:]
     return count + (0 if last == b"\n" else 1)
@@ -240,55 +241,55 @@ def _lines_for_ordinals(ordinals: np.ndarray, skipped: list[int]) -> np.ndarray:
 
 
 def _scan_release(
-    csv_path: Path, hs6: Iterable[str] | None
-) -> tuple[pd.DataFrame, np.ndarray, int, list[tuple[Any, ...]]]:
+    con: duckdb.DuckDBPyConnection, csv_path: Path, hs6: Iterable[str] | None
+) -> tuple[pa.Table, np.ndarray, int, list[tuple[Any, ...]]]:
     """Stream a release through DuckDB in file order and keep the rows whose product is in ``hs6``.
 
     Returns the kept rows (all columns as text), their 0-based ordinals among the rows DuckDB
     accepted, the number of accepted rows and DuckDB's rejected lines
-    ``(line, error_type, error_message, csv_line)``. The query is a plain projection over
-    ``read_csv``, which keeps file order (``preserve_insertion_order``); the product filter is
-    applied to each Arrow batch, because DuckDB may turn an ``IN`` list into a join that reorders
-    rows.
+    ``(line, error_type, error_message, csv_line)``.
+
+    DuckDB parses the file in parallel with every column as VARCHAR and decides per row whether the
+    product is wanted; the other rows leave the scan as NULLs, so only a boolean per row and the
+    wanted rows cross into Arrow. The query is a plain projection (no join, no window), which keeps
+    file order (``preserve_insertion_order``) and lets the ordinals be counted batch by batch.
     """
-    wanted: pa.Array | None = None
-    if hs6 is not None:
-        codes = sorted({str(code).strip().zfill(6) for code in hs6})
-        if not all(code.isdigit() and len(code) == 6 for code in codes):
-            raise ValueError(f"hs6 codes must be six digits, got {codes!r}")
-        wanted = pa.array(codes, type=pa.string())
     columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in _RELEASE_HEADER) + "}"
     path_sql = str(csv_path).replace("'", "''")
     scan = (
         f"read_csv('{path_sql}', columns={columns}, header=true, delim=',', quote='\"', escape='\"', "
         "auto_detect=false, store_rejects=true, rejects_table='baci_rejects', rejects_scan='baci_scans')"
     )
-    query = f"SELECT lpad(trim(k), 6, '0') AS k6, {', '.join(_RELEASE_HEADER)} FROM {scan}"
-    kept_parts: list[pd.DataFrame] = []
+    if hs6 is None:
+        keep = "true"
+    else:
+        codes = sorted({str(code).strip().zfill(6) for code in hs6})
+        if not all(code.isdigit() and len(code) == 6 for code in codes):
+            raise ValueError(f"hs6 codes must be six digits, got {codes!r}")
+        con.execute("SET VARIABLE baci_codes = ?", [codes])
+        # the common case (k already six characters) avoids trimming and padding every row
+        keep = (
+            "CASE WHEN length(k) = 6 THEN list_contains(getvariable('baci_codes'), k) "
+            "ELSE list_contains(getvariable('baci_codes'), lpad(trim(k), 6, '0')) END"
+        )
+    masked = ", ".join(f"CASE WHEN keep THEN {c} END AS {c}" for c in _RELEASE_HEADER)
+    query = f"SELECT keep, {masked} FROM (SELECT coalesce({keep}, false) AS keep, * FROM {scan})"
+    kept_parts: list[pa.RecordBatch] = []
     ordinal_parts: list[np.ndarray] = []
     accepted = 0
-    with duckdb.connect() as con:
-        con.execute("SET preserve_insertion_order = true")
-        for batch in con.sql(query).to_arrow_reader(1 << 18):
-            if wanted is None:
-                positions = np.arange(batch.num_rows)
-            else:
-                mask = pc.fill_null(pc.is_in(batch.column(0), value_set=wanted), False)
-                positions = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
-            if positions.size:
-                rows = batch.take(pa.array(positions)).select(_RELEASE_HEADER)
-                kept_parts.append(rows.to_pandas())
-                ordinal_parts.append(positions + accepted)
-            accepted += batch.num_rows
-        rejects = con.execute(  # one row per rejected line: its first error
-            "SELECT line, arg_min(error_type, column_idx), arg_min(error_message, column_idx), "
-            "arg_min(csv_line, column_idx) FROM baci_rejects GROUP BY line ORDER BY line"
-        ).fetchall()
-    kept = (
-        pd.concat(kept_parts, ignore_index=True)
-        if kept_parts
-        else pd.DataFrame(columns=_RELEASE_HEADER, dtype=object)
-    )
+    con.execute("SET preserve_insertion_order = true")
+    for batch in con.sql(query).to_arrow_reader(1 << 20):
+        positions = np.flatnonzero(batch.column(0).to_numpy(zero_copy_only=False))
+        if positions.size:
+            kept_parts.append(batch.take(pa.array(positions)).select(_RELEASE_HEADER))
+            ordinal_parts.append(positions + accepted)
+        accepted += batch.num_rows
+    rejects = con.execute(  # one row per rejected line: its first error
+        "SELECT line, arg_min(error_type, column_idx), arg_min(error_message, column_idx), "
+        "arg_min(csv_line, column_idx) FROM baci_rejects GROUP BY line ORDER BY line"
+    ).fetchall()
+    schema = pa.schema([(c, pa.string()) for c in _RELEASE_HEADER])
+    kept = pa.Table.from_batches(kept_parts, schema=schema) if kept_parts else schema.empty_table()
     ordinals = np.concatenate(ordinal_parts) if ordinal_parts else np.zeros(0, dtype=np.int64)
     return kept, ordinals, accepted, rejects
 
@@ -338,30 +339,60 @@ def read_baci_release(
         return finish(typed_frame([], FLOW_SCHEMA))
     codes, unresolved = read_baci_country_codes(country_codes_path, matcher)
 
-    kept, ordinals, accepted, rejects = _scan_release(csv_path, hs6)
-    rejected_lines = sorted({int(line) for line, *_ in rejects})
-    for line, error_type, message, raw in sorted(rejects):
-        reason = f"malformed CSV line ({error_type.lower()}: {message})"
-        log.add(
-            rel,
-            int(line),
-            reason,
-            (raw or "").strip("\r\n"),
-            kind=f"malformed CSV line ({error_type.lower()})",
-        )
-    stats["rows_read"] = accepted + len(rejected_lines)
-    stats["rows_filtered"] = accepted - len(kept)
+    # The physical line count (to place rows after blank lines) runs beside DuckDB's scan.
+    with duckdb.connect() as con, ThreadPoolExecutor(max_workers=1) as pool:
+        line_count = pool.submit(_physical_line_count, csv_path)
+        kept, ordinals, accepted, rejects = _scan_release(con, csv_path, hs6)
+        rejected_lines = sorted({int(line) for line, *_ in rejects})
+        for line, error_type, message, raw in sorted(rejects):
+            reason = f"malformed CSV line ({error_type.lower()}: {message})"
+            log.add(
+                rel,
+                int(line),
+                reason,
+                (raw or "").strip("\r\n"),
+                kind=f"malformed CSV line ({error_type.lower()})",
+            )
+        stats["rows_read"] = accepted + len(rejected_lines)
+        stats["rows_filtered"] = accepted - kept.num_rows
 
-    skipped = rejected_lines
-    if _physical_line_count(csv_path) != 1 + accepted + len(rejected_lines):
-        skipped = rejected_lines + _blank_lines(csv_path)
-    kept["source_line"] = _lines_for_ordinals(ordinals, skipped)
+        skipped = rejected_lines
+        if line_count.result() != 1 + accepted + len(rejected_lines):
+            skipped = rejected_lines + _blank_lines(csv_path)
+        kept = kept.append_column("source_line", pa.array(_lines_for_ordinals(ordinals, skipped)))
+        flows = _release_flows(con, kept, codes, unresolved, year, hs_version, vintage, rel, log)
+    return finish(flows)
 
-    return finish(_release_flows(kept, codes, unresolved, year, hs_version, vintage, rel, log))
+
+# Checks on the kept rows, in order: the first that applies is the row's reason.
+_ROW_CHECKS = """
+    CASE
+        WHEN t_num IS NULL OR t_num <> $year
+            THEN 'year t=' || quoted(t) || ' differs from the file name year ' || $year::VARCHAR
+        WHEN NOT regexp_full_match(k, '\\d{1,6}') THEN 'product code k=' || quoted(k) || ' is not an HS6 code'
+        WHEN v_num IS NULL OR NOT isfinite(v_num) THEN 'value v=' || quoted(v) || ' is not a number'
+        WHEN v_num < 0 THEN 'value v=' || quoted(v) || ' is negative'
+        WHEN NOT q_missing AND (q_num IS NULL OR NOT isfinite(q_num))
+            THEN 'quantity q=' || quoted(q) || ' is not a number'
+        WHEN NOT q_missing AND q_num < 0 THEN 'quantity q=' || quoted(q) || ' is negative'
+        WHEN exporter.iso3 IS NULL
+            THEN 'unknown exporter country code ' || quoted(i) || coalesce(' (' || quoted(exporter.name) || ')', '')
+        WHEN importer.iso3 IS NULL
+            THEN 'unknown importer country code ' || quoted(j) || coalesce(' (' || quoted(importer.name) || ')', '')
+    END
+"""
+_REASON_KINDS = {
+    "differs from the file name year": "year differs from file name",
+    "is not an HS6 code": "bad product code",
+    "is not a number": "non-numeric value",
+    "is negative": "negative value",
+    "country code": "unknown country code",
+}
 
 
 def _release_flows(
-    kept: pd.DataFrame,
+    con: duckdb.DuckDBPyConnection,
+    kept: pa.Table,
     codes: dict[int, str],
     unresolved: dict[int, str],
     year: int,
@@ -370,72 +401,78 @@ def _release_flows(
     rel: str,
     log: QuarantineLog,
 ) -> pd.DataFrame:
-    """Validate the kept release rows, quarantine bad ones and build canonical flows."""
-    text = kept[_RELEASE_HEADER].fillna("").astype(str).apply(lambda col: col.str.strip())
-    t = pd.to_numeric(text["t"], errors="coerce")
-    i = pd.to_numeric(text["i"], errors="coerce")
-    j = pd.to_numeric(text["j"], errors="coerce")
-    v = pd.to_numeric(text["v"], errors="coerce")
-    q_missing = text["q"].isin(["", "NA"])
-    q = pd.to_numeric(text["q"].where(~q_missing), errors="coerce")
-    exporter = i.map(lambda code: codes.get(int(code)) if pd.notna(code) and code == int(code) else None)
-    importer = j.map(lambda code: codes.get(int(code)) if pd.notna(code) and code == int(code) else None)
-
-    problems = pd.Series("", index=kept.index, dtype=object)
-
-    def flag(mask: pd.Series, reason: pd.Series | str) -> None:
-        mask = mask & (problems == "")
-        problems.loc[mask] = reason[mask] if isinstance(reason, pd.Series) else reason
-
-    flag(t.isna() | (t != year), "year t=" + text["t"].map(repr) + f" differs from the file name year {year}")
-    flag(
-        ~text["k"].str.fullmatch(r"\d{1,6}"), "product code k=" + text["k"].map(repr) + " is not an HS6 code"
-    )
-    flag(v.isna() | ~np.isfinite(v), "value v=" + text["v"].map(repr) + " is not a number")
-    flag(v < 0, "value v=" + text["v"].map(repr) + " is negative")
-    flag(~q_missing & (q.isna() | ~np.isfinite(q)), "quantity q=" + text["q"].map(repr) + " is not a number")
-    flag(~q_missing & (q < 0), "quantity q=" + text["q"].map(repr) + " is negative")
-
-    def describe(column: str, code_text: pd.Series) -> pd.Series:
-        return code_text.map(
-            lambda c: (
-                f"unknown {column} country code {c!r}"
-                + (f" ({unresolved[int(c)]!r})" if c.isdigit() and int(c) in unresolved else "")
-            )
-        )
-
-    flag(exporter.isna(), describe("exporter", text["i"]))
-    flag(importer.isna(), describe("importer", text["j"]))
-
-    bad = problems != ""
-    kinds = {
-        "differs from the file name year": "year differs from file name",
-        "is not an HS6 code": "bad product code",
-        "is not a number": "non-numeric value",
-        "is negative": "negative value",
-        "country code": "unknown country code",
-    }
-    raw = kept.loc[bad, _RELEASE_HEADER].fillna("").astype(str)
-    records = raw["t"].str.cat([raw[column] for column in _RELEASE_HEADER[1:]], sep=",")
-    for line, reason, record in zip(kept.loc[bad, "source_line"], problems[bad], records, strict=True):
-        kind = next((label for needle, label in kinds.items() if needle in reason), reason)
-        log.add(rel, int(line), reason, record, kind=kind)
-
-    good = ~bad
-    flows = pd.DataFrame(
+    """Validate the kept release rows in DuckDB, quarantine bad ones and build canonical flows."""
+    country_rows = [(code, iso3, None) for code, iso3 in codes.items()]
+    country_rows += [(code, None, name) for code, name in unresolved.items() if code not in codes]
+    country_table = pa.table(
         {
-            "source": RELEASE_SOURCE,
-            "source_vintage": vintage,
-            "reported_by": "reconciled",
-            "year": year,
-            "hs_version": hs_version,
-            "hs_code": text.loc[good, "k"].str.zfill(6),
-            "exporter_iso3": exporter[good],
-            "importer_iso3": importer[good],
-            "value_usd": v[good] * 1000.0,
-            "quantity_t": q[good],
-            "source_file": rel,
-            "source_line": kept.loc[good, "source_line"],
+            "code": pa.array([row[0] for row in country_rows], pa.int64()),
+            "iso3": pa.array([row[1] for row in country_rows], pa.string()),
+            "name": pa.array([row[2] for row in country_rows], pa.string()),
         }
     )
-    return flows.reset_index(drop=True).astype(FLOW_SCHEMA)[list(FLOW_SCHEMA)]
+    con.register("baci_kept", kept)
+    con.register("baci_countries", country_table)
+    # Python-style quoting of a value in a reason: 'text'
+    con.execute("CREATE OR REPLACE TEMP MACRO quoted(x) AS chr(39) || coalesce(x, '') || chr(39)")
+    checked = con.sql(
+        f"""
+        WITH typed AS (
+            SELECT
+                trim(coalesce(t, '')) AS t, trim(coalesce(i, '')) AS i, trim(coalesce(j, '')) AS j,
+                trim(coalesce(k, '')) AS k, trim(coalesce(v, '')) AS v, trim(coalesce(q, '')) AS q,
+                source_line
+            FROM baci_kept
+        ), parsed AS (
+            SELECT *,
+                try_cast(t AS BIGINT) AS t_num,
+                try_cast(v AS DOUBLE) AS v_num,
+                q IN ('', 'NA') AS q_missing,
+                try_cast(q AS DOUBLE) AS q_num
+            FROM typed
+        )
+        SELECT
+            parsed.*,
+            exporter.iso3 AS exporter_iso3,
+            importer.iso3 AS importer_iso3,
+            {_ROW_CHECKS} AS problem
+        FROM parsed
+        LEFT JOIN baci_countries AS exporter
+            ON exporter.code = CASE WHEN regexp_full_match(i, '\\d{{1,9}}') THEN i::BIGINT END
+        LEFT JOIN baci_countries AS importer
+            ON importer.code = CASE WHEN regexp_full_match(j, '\\d{{1,9}}') THEN j::BIGINT END
+        ORDER BY source_line
+        """,
+        params={"year": year},
+    ).to_arrow_table()
+    con.unregister("baci_kept")
+    con.unregister("baci_countries")
+
+    problem = checked.column("problem")
+    bad = pc.is_valid(problem)
+    if pc.any(bad).as_py():
+        rejected = checked.filter(bad).select(["source_line", "problem", *_RELEASE_HEADER]).to_pylist()
+        for row in rejected:
+            reason = row["problem"]
+            kind = next((label for needle, label in _REASON_KINDS.items() if needle in reason), reason)
+            record = ",".join(row[c] for c in _RELEASE_HEADER)
+            log.add(rel, int(row["source_line"]), reason, record, kind=kind)
+    good = checked.filter(pc.invert(bad))
+    n = good.num_rows
+    flows = pd.DataFrame(
+        {
+            "source": pd.array([RELEASE_SOURCE] * n, dtype="string"),
+            "source_vintage": pd.array([vintage] * n, dtype="string"),
+            "reported_by": pd.array(["reconciled"] * n, dtype="string"),
+            "year": np.full(n, year, dtype=np.int64),
+            "hs_version": pd.array([hs_version] * n, dtype="string"),
+            "hs_code": pd.array(pc.utf8_lpad(good.column("k"), 6, "0").to_pylist(), dtype="string"),
+            "exporter_iso3": pd.array(good.column("exporter_iso3").to_pylist(), dtype="string"),
+            "importer_iso3": pd.array(good.column("importer_iso3").to_pylist(), dtype="string"),
+            "value_usd": good.column("v_num").to_numpy(zero_copy_only=False) * 1000.0,
+            "quantity_t": good.column("q_num").to_numpy(zero_copy_only=False).astype(np.float64),
+            "source_file": pd.array([rel] * n, dtype="string"),
+            "source_line": good.column("source_line").to_numpy(zero_copy_only=False).astype(np.int64),
+        }
+    )
+    return flows[list(FLOW_SCHEMA)]

@@ -208,8 +208,8 @@ def validate(df: pd.DataFrame, suite_name: str, expectations: list[gxe.Expectati
     asset = source.add_dataframe_asset(name=suite_name)
     batch_definition = asset.add_batch_definition_whole_dataframe(f"{suite_name}_whole")
     suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
-    for expectation in expectations:
-        suite.add_expectation(expectation)
+    for expectation in expectations:  # copies: one expectation list may serve several suites
+        suite.add_expectation(expectation.copy(update={"id": None}))
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name=f"{suite_name}_validation", data=batch_definition, suite=suite)
     )
@@ -233,6 +233,29 @@ def validate(df: pd.DataFrame, suite_name: str, expectations: list[gxe.Expectati
             )
         )
     return SuiteOutcome(suite=suite_name, rows=len(df), outcomes=outcomes)
+
+
+def validate_years(
+    df: pd.DataFrame, table_rows: int, suite_name: str, expectations: list[gxe.Expectation]
+) -> SuiteOutcome:
+    """Validate the rows of some years of a table (`df`) and the row count of the whole table.
+
+    Row-level expectations run on `df`; each table row-count expectation runs instead on the whole
+    table's count, computed in DuckDB, as a one-row frame (column ``table_rows``)."""
+    row_level = [e for e in expectations if not isinstance(e, gxe.ExpectTableRowCountToBeBetween)]
+    table_level = [
+        _why(
+            gxe.ExpectColumnValuesToBeBetween(column="table_rows", min_value=e.min_value, max_value=e.max_value),
+            (e.meta or {}).get("reason", ""),
+        )
+        for e in expectations
+        if isinstance(e, gxe.ExpectTableRowCountToBeBetween)
+    ]
+    outcome = validate(df, suite_name, row_level)
+    if table_level:
+        counted = validate(pd.DataFrame({"table_rows": [table_rows]}), f"{suite_name}_table", table_level)
+        outcome.outcomes.extend(counted.outcomes)
+    return outcome
 
 
 ORIGIN_COLUMNS = ["source_file", "source_line"]

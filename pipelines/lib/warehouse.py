@@ -98,8 +98,8 @@ def replace_quarantine(con: duckdb.DuckDBPyConnection, asset: str, rows: pd.Data
     return len(frame)
 
 
-def read_table(path: Path, schema: str, table: str) -> pd.DataFrame:
-    """Read a whole table from the warehouse.
+def read_table(path: Path, schema: str, table: str, years: tuple[int, int] | None = None) -> pd.DataFrame:
+    """Read a table from the warehouse: all of it, or the rows of `years` (first, last inclusive).
 
     The connection uses the default (read-write) configuration on purpose: within one
     process DuckDB refuses a second connection to the same file with a different
@@ -107,4 +107,12 @@ def read_table(path: Path, schema: str, table: str) -> pd.DataFrame:
     the warehouse pool, so a reader here never races a writer.
     """
     with connect(path) as con:
-        return con.execute(f"select * from {schema}.{table}").df()
+        if years is None:
+            return con.execute(f"select * from {schema}.{table}").df()
+        return con.execute(f"select * from {schema}.{table} where year between ? and ?", list(years)).df()
+
+
+def count_rows(path: Path, schema: str, table: str) -> int:
+    """Number of rows of a warehouse table."""
+    with connect(path) as con:
+        return con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
