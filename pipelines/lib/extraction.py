@@ -314,6 +314,7 @@ COMPANY_NOUNS = (
     r"|trading (?:house|company|firm)|smelters?|refiners?|processors?"
     r"|start-?ups?|investors?|fund|conglomerate|suppliers?|buyers?|customers?|developer|owner|operator|utility"
     r"|lender|bank|subsidiary|unit|giant|major|explorer|junior|partner company|venture fund|private equity"
+    r"|recyclers?|shareholders?|stakeholders?|owners|parent(?: company)?|holding company|consortium|backers?"
     r"|(?:battery|magnet|cathode|anode|steel|chip|solar|car|auto|electronics)\s+(?:makers?|manufacturers?"
     r"|producers?|companies|firms|giant|maker)"
 )
@@ -326,11 +327,13 @@ COMPANY_DESCRIPTION = (
     r"|cathode|anode|magnet|chip|electronics|industrial|specialty|processing|refining|smelting|recycling|cells?"
     r"|nuclear|oil|gas|power|parts|components|automotive|semiconductor|storage|hydrogen|renewables?|wind|lithium|cobalt|nickel|copper|graphite|manganese|zinc|tin|uranium|tungsten|antimony"
     r"|gallium|germanium|aluminium|aluminum|titanium|vanadium|silicon|polysilicon|platinum|palladium|iron|ore"
+    r"|exploration|mine|project"
 )
 COMPANY_AFTER = re.compile(
     rf"^['’]?s?\s+(?:(?:largest|biggest|top|leading|main|major|second-largest|listed|private|privately\s+held"
     rf"|family-owned|own|largest\s+private|\w+-based|\w+-listed)\s+)*"
-    rf"(?:(?:{COMPANY_DESCRIPTION})\s+){{0,3}}(?:{COMPANY_NOUNS})\b",
+    rf"(?:(?:and|or|,)\s+[A-Z][\w'’-]+\s+)?"  # "Danish and Australian shareholders"
+    rf"(?:(?:{COMPANY_DESCRIPTION})(?:\s+and)?\s+){{0,4}}(?:{COMPANY_NOUNS})\b",
     re.I,
 )
 # A demonym right before a commodity names its origin ("duties on Chinese magnesium").
@@ -438,7 +441,7 @@ MINERAL_TERMS: dict[str, tuple[str, ...]] = {
     "rare earths": (
         "rare earth", "rare earths", "rare-earth", "rare-earths", "ree", "rees", "ndpr", "neodymium", "praseodymium",
         "dysprosium", "terbium", "samarium", "gadolinium", "lutetium", "yttrium", "scandium", "lanthanum", "cerium",
-        "europium", "holmium", "erbium",
+        "europium", "holmium", "erbium", "ndfeb", "smco",
     ),
     "gallium": ("gallium",),
     "germanium": ("germanium",),
@@ -546,17 +549,20 @@ STAGE_TERMS: dict[str, tuple[str, ...]] = {
         "geological mapping", "geological survey", "geological surveys", "geological exploration", "drilling campaign",
         "drilling campaigns",
     ),
-    "mining": ("mining", "mine", "mines", "mined", "extraction", "extractive", "exploitation", "upstream"),
+    "mining": ("mining", "mine", "mines", "mined", "extraction", "extractive", "exploitation"),
     "processing": (
         "processing", "processed", "processor", "processors", "refine", "refines", "refined", "refining", "refinery",
         "refineries", "refiner", "refiners", "smelt", "smelts", "smelted", "smelting", "smelter", "smelters",
-        "smelteries", "separation", "separates", "separated", "separating", "beneficiation", "midstream",
+        "smelteries", "separation", "separates", "separated", "separating", "beneficiation",
+        "reprocess", "reprocesses", "reprocessed", "reprocessing",
+        "solvent extraction", "solvent-extraction", "concentrator", "concentrators", "purification plant",
+        "purification plants", "flotation plant", "flotation plants", "flotation circuit", "high-pressure acid leach",
         "downstreaming", "value addition",
     ),
     "recycling": (
         "recycle", "recycles", "recycled", "recycling", "recycler", "recyclers", "e-waste", "ewaste",
         "electronic waste", "recovery", "recover", "recovers", "recovered", "recovering", "end-of-life",
-        "urban mining", "tailings",
+        "urban mining",
     ),
     "manufacturing": (
         "manufacture", "manufactures", "manufactured", "manufacturing", "derivative product", "derivative products",
@@ -594,13 +600,40 @@ NON_STAGE_PHRASES = (
     r" (?:mines|mining)\b",
     r"\b(?:mines|mining) (?:minister|ministers|ministry|department|secretary|regulator|authority|law|code)\b",
     r"(?-i:\b(?:Geological|Geoscience) (?:Survey|Institute)\b)",
-    r"\b(?:data|information|visa|application|payment|order|claims|signal|food|word|image|language) (?:mining"
-    r"|processing)\b",
+    r"\b(?:data|information|visa|application|applications|payment|order|claims|signal|food|word|image|language"
+    r"|licen[cs]e|licen[cs]ing|permit|permitting|request|document|loan|case|text)[- ](?:mining|processing)\b",
     r"\bprocessing times?\b",
+    r"\bexport processing zones?\b",
+    r"\bprocessing of (?:the )?(?:[\w-]+\s+){0,2}?(?:applications?|licen[cs]es?|permits?|claims?|requests?|payments?"
+    r"|documents?|visas?|data|cases?|complaints?|orders?)\b",
+    r"\bprocessed\s+(?:[\w-]+\s+){0,6}?(?:data|datasets?|imagery|images|records|applications?)\b",
+    r"\b(?:friend|friends|colleague|colleagues|client|clients|favou?rite|cousin|neighbou?r|pal) of mine\b",
+    r"\brefine[sd]?\s+(?:it|them|this|that|(?:(?:its|their|our|the|these|those)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:list|lists|policy|policies|strategy|approach|framework|rules?|criteria|methodology|methods?|text|proposals?"
+    r"|plans?|draft|guidelines?|definitions?|targets?|models?|estimates?|assessments?|design|scope|terms)))\b",
+    r"\bwater (?:recycling|recovery|recovered|reuse)\b",
+    r"\brecycl\w+ (?:of )?(?:the )?(?:process |waste ?|mine )?water\b",
+    r"\b(?:recover|recovers|recovered|recovering|recovery of) (?:its |the |their )?(?:costs?|water|heat|energy"
+    r"|losses|investments?|funds|debts?)\b",
+    # rights and titles to explore or mine are administration, not the stage itself
+    r"\b(?:exploration|mining|prospecting)(?: and (?:exploration|mining|prospecting))? (?:titles?|licen[cs]es?|rights|permits?|concessions?|claims?|cadastres?"
+    r"|leases?|royalt(?:y|ies)|taxes|tax|codes?|laws?|regulations?|acts?|bills?)\b",
+    # a road or railway that carries the output of mines is transport
+    r"\b(?:links?|linking|connects?|connecting|serv(?:e|es|ing))\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:mines|smelters"
+    r"|refineries)\b",
     r"\b(?:economic|disaster|post-war|pandemic|market|price|demand|stock|post-pandemic) recovery\b",
     r"\brecovery (?:fund|plan|package)\b",
     r"\b(?:land|anti-personnel|sea) mines?\b",
     r"\bdata recovery\b",
+    r"\b(?:re-?mined|re-?mining)\b",
+    r"\bmine (?:waste|tailings|water|closure|rehabilitation|remediation|dumps?|sites? rehabilitation)\b",
+    r"\b(?:head|heads|director|directors|chief|vice[- ]president|manager|minister|secretary) (?:of|for) (?:mining"
+    r"|exploration|processing|refining)\b",
+    r"\b(?:generated|produced|left over|arising|collected) (?:in|from|during|by) (?:the )?(?:manufactur\w+"
+    r"|production|making)\b",
+    r"\b(?:for|destined for|intended for) use in (?:[\w-]+\s+){0,3}?(?:manufacturing|production)\b",
+    r"\b(?:smelters?|refiner(?:y|ies|s)|processors|mills?)\s+(?:in|of|from)\s+(?:[A-Z][\w'’-]*\s+){1,3}"
+    r"(?:bought|buy|buys|buying|purchased|imported|import|imports|sought|seek|seeks|need|needs|took|take|takes)\b",
     rf"\b(?:{END_USE_SECTORS})(?:[- ]related)? (?:manufacturing|production|makers|manufacturers|industr(?:y|ies))\b",
     r"\bmanufacturing (?:sector|base|jobs|industry|hub|powerhouse)\b",
     r"\bfor (?:\w+[- ]){0,3}(?:makers|manufacturers)\b",
@@ -612,7 +645,8 @@ NON_STAGE_PHRASES = (
     r"\bmining (?:company|companies|firm|firms|group|giant|major|house|conglomerate|corporation|majors|executives"
     r"|holdings?|stocks|shares|equipment|services|contractors?)\b",
     r"\b(?:feed|feeds|feeding|supply|supplies|supplying|serve|serves|destined for|go into|goes into|used in)"
-    r"\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:manufacturing|production|plants?|factor(?:y|ies))\b",
+    r"\s+(?:the\s+)?(?:[\w'’-]+\s+){0,3}?(?:manufacturing|production|plants?|factor(?:y|ies)|concentrators?"
+    r"|smelters?|refiner(?:y|ies))\b",
 )
 # More masks of the same kind, each tried only on a sentence that contains one of its trigger
 # words (lower case).
@@ -630,6 +664,23 @@ NON_STAGE_TRIGGERED: tuple[tuple[tuple[str, ...], str], ...] = (
         r"\b(?:suppl(?:y|ies|ying|ied)|deliver\w*|ship(?:s|ped|ping)?|sell(?:s|ing)?|sold|buy(?:s|ing)?|bought"
         r"|purchas\w*|offtakes?|sourc\w+|import\w*)\b[^.;]{0,80}?\bfrom\s+(?:[\w'’.-]+\s+){0,4}?(?:mines?"
         r"|refiner(?:y|ies)|smelters?|operations?|plants?|projects?)\b",
+    ),
+    (  # where the feed comes from ("ore will come from nearby mines", "concentrate supplied by Zambian mines")
+        ("from", "by", "with"),
+        r"\b(?:come|comes|coming|came|sourced|supplied|delivered|bought|purchased|contracts?|feed|ore|concentrate"
+        r"|concentrates|material|materials|scrap|output)\s+(?:[\w-]+\s+){0,5}?(?:from|by|with)\s+"
+        r"(?:(?!to\b)[\w'’.-]+\s+){0,3}?(?:mines?|miners|smelters?|refiner(?:y|ies|s)?|concentrators?"
+        r"|(?:battery |cell |magnet )?factories)\b"
+        r"|\bfrom\s+(?:(?!to\b)[\w'’.-]+\s+){0,3}?(?:mines|smelters|refineries)\s+(?:in|of|operated|owned|run"
+        r"|already|nearby|across)\b",
+    ),
+    (  # and where the output goes ("sold to a smelter in Finland", "supplied to Japanese magnet manufacturers")
+        ("to", "for"),
+        r"\b(?:sold|sell|sells|selling|shipped|ship|ships|shipping|supplied|supply|supplies|delivered|deliver"
+        r"|exported|export|exports|intended|destined|bound|go|goes|offtake)\b[^.;]{0,60}?\b(?:to|for)\s+"
+        r"(?:[\w'’-]+\s+){0,4}?(?:smelters?|refiner(?:y|ies|s)|processors|(?:separation|processing|anode|cathode"
+        r"|anode material|cathode material|precursor|battery|cell|magnet)\s+(?:plants?|makers|manufacturers"
+        r"|producers|factories|customers)|manufacturers|makers|producers)\b",
     ),
     (  # nor is the state of what is bought ("buy refined cobalt")
         ("refined", "processed", "separated", "smelted"),
@@ -652,6 +703,8 @@ BACKGROUND = re.compile(
     r"|half|two-thirds|three[- ]quarters|a third|a quarter)(?: of)? (?:the )?(?:world|global)"
     r"|(?:\d+(?:\.\d+)?\s*(?:%|percent|per cent)|half|two-thirds|three[- ]quarters) of (?:the )?"
     r"(?:world|global)|supply disruptions?|prices? (?:rose|fell|jumped|slumped|climbed|dropped)"
+    r"|most of the (?:world|global)|(?:heavy |over-?|excessive )?(?:dependence|reliance) on|expressed concerns?"
+    r"|traders said|analysts said"
     # a company's other business, not the announced action
     r"|also (?:makes|produces|develops|sells|supplies|mines|refines|manufactures|owns|operates|runs)"
     r"|already (?:runs|operates|owns|produces|mines|has)|other (?:businesses|products|operations|activities"
@@ -1005,7 +1058,9 @@ def _vocabulary() -> dict[str, Any]:
         "stage_phrases": _named_alternation(STAGE_PHRASES),
         "non_stage": _compile(NON_STAGE_PHRASES),
         "non_stage_triggered": [(triggers, re.compile(pattern, re.I)) for triggers, pattern in NON_STAGE_TRIGGERED],
-        "company_stage": re.compile(r"\b[A-Z][\w&'’.-]+\s+(?:Mining|Mines?|Refining|Smelting|Recycling)\b"),
+        "company_stage": re.compile(
+            r"\b[A-Z][\w&'’.-]+\s+(?:Mining|Mines?|Refining|Smelting|Recycling|Recovery|Exploration|Explorations)\b"
+        ),
         "buyer_stage": re.compile(
             rf"\b(?:{_trie_pattern(DEMONYMS)})\s+(?:[a-z]+\s+)?(?:smelters|smelter|refiners|refiner|processors|miners)\b"
         ),
@@ -1348,12 +1403,49 @@ def _minerals(sentence: str, is_title: bool = False) -> set[str]:
     return _surviving(hits, sentence, masked)
 
 
+# Institutions and events whose names hold a stage word ("Ministry of Mines and Mining Development",
+# "Mining Association of Canada", "the Mining Indaba"): the name is not the stage.
+INSTITUTION_WORDS = frozenset(
+    "ministry ministries department secretariat secretary agency authority association chamber council institute"
+    " commission commissioner corporation bureau office directorate indaba week conference congress summit forum"
+    " expo society federation union board survey service services organization organisation cadastre academy"
+    " university school college centre center museum".split()
+)
+STAGE_NAME_WORDS = frozenset(
+    "mines mine mining minerals geological geology geoscience metallurgical metallurgy refining smelting processing"
+    " recycling exploration prospecting rehabilitation".split()
+)
+NAME_RUN = re.compile(
+    r"\b[A-Z][\w'’&.-]*(?:(?:,?\s+|\s+(?:of|and|for|the|de|del|y|&)\s+)[A-Z][\w'’&.-]*)*"
+)
+UPPER_CASE_INSTITUTION = re.compile(
+    r"\b(?:" + "|".join(sorted(INSTITUTION_WORDS)) + r")\s+(?:of|for)\s+(?:[\w-]+\s+(?:and|&)\s+)?[\w-]+"
+    r"(?:\s+(?:and|&)\s+[\w-]+)?(?:\s+development)?\b",
+    re.I,
+)
+
+
+def _mask_institutions(sentence: str) -> str:
+    """Blank the names of institutions and events that contain a stage word."""
+    if _is_upper_case(sentence):
+        return _mask(sentence, UPPER_CASE_INSTITUTION)
+
+    def blank(match: re.Match[str]) -> str:
+        words = {word.strip("'’.,&-").lower() for word in match.group().split()}
+        words |= {word[:-2] for word in words if word.endswith(("'s", "’s"))}
+        if words & INSTITUTION_WORDS and words & STAGE_NAME_WORDS:
+            return " " * len(match.group())
+        return match.group()
+
+    return NAME_RUN.sub(blank, sentence)
+
+
 def _stages(sentence: str, is_title: bool = False) -> set[str]:
     vocab = _vocabulary()
     hits = _hits(sentence, vocab["stage_terms"], vocab["stage_phrases"])
     if not hits:
         return set()
-    masked = _mask(sentence, vocab["non_stage"])
+    masked = _mask(_mask_institutions(sentence), vocab["non_stage"])
     lowered = sentence.lower()
     for triggers, pattern in vocab["non_stage_triggered"]:
         if any(trigger in lowered for trigger in triggers):
@@ -1549,7 +1641,8 @@ def extract(title: str, body: str = "", published: date | str | None = None) -> 
         evidence.pop("instrument", None)
 
     stages: set[str] = set()
-    if minerals:
+    # an export control restricts trade; the stages it names or aims at are not activities it covers
+    if minerals and instrument != "export_control":
         for index, segment in enumerate(segments):
             if index not in head and BACKGROUND.search(segment):
                 continue

@@ -84,6 +84,10 @@ def test_private_company_deal_has_no_state_party():
         # words that are not a company's trade do not make a country a company's home
         ("Japan and Australia launch critical minerals fund", "", ["AUS", "JPN"], []),
         ("Zimbabwe signs lithium deal with Chinese state-owned mining group", "", ["CHN", "ZWE"], []),
+        ("Loan", "Poland's state bank BGK lent to the local subsidiary of South Korean battery recycler Hanul Cycle "
+                 "for a lithium plant.", ["POL"], ["KOR"]),
+        ("Deal", "Greenland's government signed a rare earth exploitation agreement with a company with Danish and "
+                 "Australian shareholders.", ["GRL"], ["AUS", "DNK"]),
     ],
 )
 def test_a_described_private_company_does_not_make_its_country_a_party(title, body, parties, mentioned):
@@ -367,6 +371,57 @@ def test_a_mining_ministry_is_not_the_mining_stage():
     assert extract("Indonesian state mining holding signs nickel smelter deal", "")["stages"] == ["processing"]
 
 
+def test_an_export_control_covers_no_stage():
+    body = "The ban on raw lithium ore exports aims to get refineries and processing plants built at home."
+    assert extract("Zimbabwe bans lithium ore exports", body)["stages"] == []
+    # the same words in a cooperation announcement are stages it covers
+    assert extract("Zimbabwe and China agree to build lithium processing plants", "")["stages"] == ["processing"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "MINISTRY OF MINES AND MINING DEVELOPMENT",
+        "The Ministry of Mines and Minerals Development published the cobalt figures.",
+        "Argentina's Secretariat of Mining hosted the lithium talks.",
+        "The Mining Association of Canada welcomed the nickel news.",
+        "Brazil's National Mining Agency and Peru's Geological, Mining and Metallurgical Institute met on tin.",
+        "The lithium deal was signed on the sidelines of the Mining Indaba.",
+    ],
+)
+def test_institutions_and_events_named_after_a_stage_are_not_that_stage(sentence):
+    assert extract("Update", sentence)["stages"] == []
+
+
+def test_where_feed_comes_from_and_where_output_goes_are_not_stages():
+    assert extract("Loan", "The refinery will convert spodumene concentrate from mines in the region into lithium "
+                           "hydroxide.")["stages"] == ["processing"]
+    assert extract("Loan", "The ore for the nickel plant will come from nearby mines.")["stages"] == []
+    assert extract("Loan", "Cobalt output will be supplied to Japanese magnet manufacturers.")["stages"] == []
+    assert extract("Loan", "The nickel ore will be sold under an offtake agreement to a smelter in Finland.")["stages"] == []
+    assert extract("Loan", "The partners will build a nickel smelter in Finland.")["stages"] == ["processing"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stages"),
+    [
+        ("Copper licence processing times fell and the export processing zone opened.", []),
+        ("The agency released processed airborne magnetic survey data on copper.", []),
+        ("A friend of mine trades lithium.", []),
+        ("The ministry will refine the list of critical minerals.", []),
+        ("A copper mine will add a water recycling system.", ["mining"]),
+        ("Holders of copper mining licences must register.", []),
+        ("The corridor links the copper mines of the Copperbelt to the port.", []),
+        ("Our data-mining models picked lithium targets.", []),
+        ("The rare earth plant will add a solvent extraction line.", ["processing"]),
+        ("The partners will reprocess copper tailings through a flotation circuit.", ["processing"]),
+        ("Ministers pledged support for upstream lithium projects.", []),
+    ],
+)
+def test_stage_words_in_other_senses(sentence, stages):
+    assert extract("Update", sentence)["stages"] == stages
+
+
 def test_stages_need_a_mineral():
     assert extract("Consular dialogue covers visa processing and recovery of documents", "")["stages"] == []
 
@@ -517,8 +572,17 @@ def test_both_tuning_sets_together_meet_the_targets():
     assert scores["accuracy"]["instrument"] >= 0.92
 
 
+def test_third_tuning_set_meets_the_targets():
+    scores = evaluation.score(evaluation.load_labeled(DEV_DIR / "dev_set_3.jsonl"))
+    assert scores["documents"] >= 60
+    assert scores["sets"]["parties"]["f1"] >= 0.95
+    assert scores["sets"]["minerals"]["f1"] >= 0.95
+    assert scores["sets"]["stages"]["f1"] >= 0.85
+    assert scores["accuracy"]["instrument"] >= 0.85
+
+
 def test_dev_files_are_well_formed():
-    for name in ("dev_set.jsonl", "dev_holdout.jsonl", "dev_set_2.jsonl", "dev_holdout_2.jsonl"):
+    for name in ("dev_set.jsonl", "dev_holdout.jsonl", "dev_set_2.jsonl", "dev_holdout_2.jsonl", "dev_set_3.jsonl"):
         records = evaluation.load_labeled(DEV_DIR / name)
         for record in records:
             for field in evaluation.SET_FIELDS:
