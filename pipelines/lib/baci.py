@@ -240,20 +240,18 @@ def _lines_for_ordinals(ordinals: np.ndarray, skipped: list[int]) -> np.ndarray:
         lines = updated
 
 
-def _scan_release(
-    con: duckdb.DuckDBPyConnection, csv_path: Path, hs6: Iterable[str] | None
-) -> tuple[pa.Table, np.ndarray, int, list[tuple[Any, ...]]]:
-    """Stream a release through DuckDB in file order and keep the rows whose product is in ``hs6``.
+_HS6_SPACE = 1_000_000  # six-digit codes as integers: 0 .. 999999
 
-    Returns the kept rows (all columns as text), their 0-based ordinals among the rows DuckDB
-    accepted, the number of accepted rows and DuckDB's rejected lines
-    ``(line, error_type, error_message, csv_line)``.
 
-    DuckDB parses the file in parallel with every column as VARCHAR and decides per row whether the
-    product is wanted; the other rows leave the scan as NULLs, so only a boolean per row and the
-    wanted rows cross into Arrow. The query is a plain projection (no join, no window), which keeps
-    file order (``preserve_insertion_order``) and lets the ordinals be counted batch by batch.
-    """
+def _scan_query(con: duckdb.DuckDBPyConnection, csv_path: Path, hs6: Iterable[str] | None) -> str:
+    """The scan of one release: every row in file order, a ``keep`` flag, and the columns (as text) of
+    the rows kept.
+
+    The plan must stay a projection over ``read_csv``: DuckDB keeps file order through projections
+    but not through joins, and it turns ``IN`` lists and ``list_contains`` over a constant list into a
+    hash join that reorders the rows of a large file. So the wanted codes are a bitmap indexed by the
+    code's integer value (``get_bit``), which keeps the plan join-free; it also accepts codes that
+    lost their leading zero ("10121" for 010121)."""
     columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in _RELEASE_HEADER) + "}"
     path_sql = str(csv_path).replace("'", "''")
     scan = (
@@ -266,14 +264,33 @@ def _scan_release(
         codes = sorted({str(code).strip().zfill(6) for code in hs6})
         if not all(code.isdigit() and len(code) == 6 for code in codes):
             raise ValueError(f"hs6 codes must be six digits, got {codes!r}")
-        con.execute("SET VARIABLE baci_codes = ?", [codes])
-        # the common case (k already six characters) avoids trimming and padding every row
+        bits = bytearray(b"0" * _HS6_SPACE)
+        for code in codes:
+            bits[int(code)] = ord("1")
+        con.execute("SET VARIABLE baci_codes = ?::BIT", [bits.decode()])
+        number = "try_cast(k AS INTEGER)"
         keep = (
-            "CASE WHEN length(k) = 6 THEN list_contains(getvariable('baci_codes'), k) "
-            "ELSE list_contains(getvariable('baci_codes'), lpad(trim(k), 6, '0')) END"
+            f"coalesce(get_bit(getvariable('baci_codes'), CASE WHEN {number} BETWEEN 0 AND {_HS6_SPACE - 1} "
+            f"THEN {number} END) = 1, false)"
         )
     masked = ", ".join(f"CASE WHEN keep THEN {c} END AS {c}" for c in _RELEASE_HEADER)
-    query = f"SELECT keep, {masked} FROM (SELECT coalesce({keep}, false) AS keep, * FROM {scan})"
+    return f"SELECT keep, {masked} FROM (SELECT {keep} AS keep, * FROM {scan})"
+
+
+def _scan_release(
+    con: duckdb.DuckDBPyConnection, csv_path: Path, hs6: Iterable[str] | None
+) -> tuple[pa.Table, np.ndarray, int, list[tuple[Any, ...]]]:
+    """Stream a release through DuckDB in file order and keep the rows whose product is in ``hs6``.
+
+    Returns the kept rows (all columns as text), their 0-based ordinals among the rows DuckDB
+    accepted, the number of accepted rows and DuckDB's rejected lines
+    ``(line, error_type, error_message, csv_line)``.
+
+    DuckDB parses the file in parallel with every column as VARCHAR and decides per row whether the
+    product is wanted; the other rows leave the scan as NULLs, so only a boolean per row and the
+    wanted rows cross into Arrow, batch by batch, in file order (see `_scan_query`).
+    """
+    query = _scan_query(con, csv_path, hs6)
     kept_parts: list[pa.RecordBatch] = []
     ordinal_parts: list[np.ndarray] = []
     accepted = 0

@@ -616,7 +616,8 @@ NON_STAGE_PHRASES = (
     r"\b(?:recover|recovers|recovered|recovering|recovery of) (?:its |the |their )?(?:costs?|water|heat|energy"
     r"|losses|investments?|funds|debts?)\b",
     # rights and titles to explore or mine are administration, not the stage itself
-    r"\b(?:exploration|mining|prospecting)(?: and (?:exploration|mining|prospecting))? (?:titles?|licen[cs]es?|rights|permits?|concessions?|claims?|cadastres?"
+    r"\b(?:exploration|mining|prospecting)(?: and (?:exploration|mining|prospecting))? (?:titles?|licen[cs]es?|rights"
+    r"|permits?|concessions?|claims?|cadastres?"
     r"|leases?|royalt(?:y|ies)|taxes|tax|codes?|laws?|regulations?|acts?|bills?)\b",
     # a road or railway that carries the output of mines is transport
     r"\b(?:links?|linking|connects?|connecting|serv(?:e|es|ing))\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:mines|smelters"
@@ -1405,15 +1406,15 @@ def _minerals(sentence: str, is_title: bool = False) -> set[str]:
 
 # Institutions and events whose names hold a stage word ("Ministry of Mines and Mining Development",
 # "Mining Association of Canada", "the Mining Indaba"): the name is not the stage.
-INSTITUTION_WORDS = frozenset(
+INSTITUTION_WORDS = _words(
     "ministry ministries department secretariat secretary agency authority association chamber council institute"
     " commission commissioner corporation bureau office directorate indaba week conference congress summit forum"
     " expo society federation union board survey service services organization organisation cadastre academy"
-    " university school college centre center museum".split()
+    " university school college centre center museum"
 )
-STAGE_NAME_WORDS = frozenset(
+STAGE_NAME_WORDS = _words(
     "mines mine mining minerals geological geology geoscience metallurgical metallurgy refining smelting processing"
-    " recycling exploration prospecting rehabilitation".split()
+    " recycling exploration prospecting rehabilitation"
 )
 NAME_RUN = re.compile(
     r"\b[A-Z][\w'’&.-]*(?:(?:,?\s+|\s+(?:of|and|for|the|de|del|y|&)\s+)[A-Z][\w'’&.-]*)*"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -246,3 +247,17 @@ def test_read_all_reads_releases_with_their_country_codes(
         [["baci", "260500", "trade/baci/BACI_HS17_Y2022_V202301.csv"]]
     ]
     assert stats["baci/BACI_HS17_Y2022_V202301.csv"]["rows_filtered"] == 1
+
+
+def test_the_release_scan_is_a_join_free_plan(tmp_path: Path) -> None:
+    """Line numbers come from row order: the scan must not contain a join (DuckDB reorders the rows of a
+    large file through a hash join, which an IN list or list_contains over a constant list becomes)."""
+    import duckdb
+
+    from pipelines.lib.baci import _scan_query
+
+    path = write(tmp_path / "BACI_HS22_Y2022_V202601.csv", RELEASE)
+    with duckdb.connect() as con:
+        plan = con.sql("EXPLAIN " + _scan_query(con, path, ["260500", "810520", "10121"])).fetchall()[0][1]
+    operators = {name.upper() for name in re.findall(r"╭─ ([A-Za-z_ ]+?) ─", plan)}
+    assert operators and operators <= {"PROJECTION", "READ CSV"} and "JOIN" not in plan.upper(), plan
