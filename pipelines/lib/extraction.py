@@ -568,7 +568,8 @@ STAGE_TERMS: dict[str, tuple[str, ...]] = {
         "manufacture", "manufactures", "manufactured", "manufacturing", "derivative product", "derivative products",
         "magnet", "magnets", "magnet-making", "battery cells", "battery components", "gigafactory", "gigafactories",
         "cathode active material", "cathode active materials", "anode material", "anode materials",
-        "anode active material", "anode active materials",
+        "anode active material", "anode active materials", "precursor material", "precursor materials",
+        "cathode material", "cathode materials",
     ),
 }
 # ... and regular expressions for wording that is not a fixed term.
@@ -584,6 +585,8 @@ STAGE_PHRASES: dict[str, tuple[str, ...]] = {
     ),
     "manufacturing": (
         r"\b(?:magnet|EV|electronic|semiconductor|defen[cs]e) components\b",
+        r"\b(?:production|manufactur\w*|making|assembly) of (?:[\w-]+\s+){0,3}?(?:cells?|cathodes?|anodes?|precursors?"
+        r"|pCAM|CAM|magnets?|components?)\b",
         r"\b(?:cells?|components?|cathodes?|anodes?|precursors?|pCAM|CAM|batteries|battery) (?:production"
         r"|manufacturing|plants?|factor(?:y|ies)|gigafactor(?:y|ies)|assembly)\b",
     ),
@@ -612,7 +615,11 @@ NON_STAGE_PHRASES = (
     r"(?:list|lists|policy|policies|strategy|approach|framework|rules?|criteria|methodology|methods?|text|proposals?"
     r"|plans?|draft|guidelines?|definitions?|targets?|models?|estimates?|assessments?|design|scope|terms)))\b",
     r"\bwater (?:recycling|recovery|recovered|reuse)\b",
-    r"\brecycl\w+ (?:of )?(?:the )?(?:process |waste ?|mine )?water\b",
+    r"\brecycl\w+ (?:of )?(?:the |its |their )?(?:process |waste ?|mine )?water\b",
+    r"\b(?:mining|refining|processing|smelting|metals?|battery|minerals?) (?:and (?:mining|refining|processing"
+    r"|smelting|metals?|battery|minerals?) )?(?:sectors?|industr(?:y|ies))\b",
+    r"\b(?:rules|regulations|laws?|permits?|permitting|licen[cs]es?|licen[cs]ing) (?:for|on|governing) (?:[\w-]+ )?"
+    r"(?:mining|exploration|processing)\b",
     r"\b(?:recover|recovers|recovered|recovering|recovery of) (?:its |the |their )?(?:costs?|water|heat|energy"
     r"|losses|investments?|funds|debts?)\b",
     # rights and titles to explore or mine are administration, not the stage itself
@@ -678,7 +685,7 @@ NON_STAGE_TRIGGERED: tuple[tuple[tuple[str, ...], str], ...] = (
     (  # and where the output goes ("sold to a smelter in Finland", "supplied to Japanese magnet manufacturers")
         ("to", "for"),
         r"\b(?:sold|sell|sells|selling|shipped|ship|ships|shipping|supplied|supply|supplies|delivered|deliver"
-        r"|exported|export|exports|intended|destined|bound|go|goes|offtake)\b[^.;]{0,60}?\b(?:to|for)\s+"
+        r"|exported|export|exports|intended|destined|bound|go|goes|offtake|offered|offer|sent)\b[^.;]{0,60}?\b(?:to|for)\s+"
         r"(?:[\w'’-]+\s+){0,4}?(?:smelters?|refiner(?:y|ies|s)|processors|(?:separation|processing|anode|cathode"
         r"|anode material|cathode material|precursor|battery|cell|magnet)\s+(?:plants?|makers|manufacturers"
         r"|producers|factories|customers)|manufacturers|makers|producers)\b",
@@ -697,6 +704,11 @@ NON_STAGE_TRIGGERED: tuple[tuple[tuple[str, ...], str], ...] = (
 # A later sentence that describes the market rather than the announced action: its stages (and,
 # unless nothing else names one, its minerals) are not read.
 BACKGROUND = re.compile(
+    # a company's description of itself ("Mirabel Cells GmbH makes battery cells at its plant")
+    r"^(?:About [^:]{1,60}:\s*(?:[A-Z][\w&.'’-]*\s+){1,5}|(?:[A-Z][\w&.'’-]*\s+){1,5}(?:GmbH|Ltd|Inc|SA|AG|plc"
+    r"|Limited|Corp|LLC|NV|AB|Oy|ASA|SpA|S\.A\.)\.?\s+)(?:makes|produces|operates|manufactures|mines|refines|supplies"
+    r"|owns|runs|develops|is an? (?:[\w-]+\s+){0,4}?(?:company|producer|miner|manufacturer|developer|group|firm"
+    r"|maker))\b|"
     r"\b(?:accounts? for|account for|dominat\w+|monopoly|near-monopoly|grip on|stranglehold"
     r"|(?:world|global)['’]?s? (?:largest|biggest|top|leading|main|second-largest)"
     r"|(?:largest|biggest|top|leading) (?:producer|refiner|supplier|processor|miner|exporter|importer)s?"
@@ -704,7 +716,7 @@ BACKGROUND = re.compile(
     r"|half|two-thirds|three[- ]quarters|a third|a quarter)(?: of)? (?:the )?(?:world|global)"
     r"|(?:\d+(?:\.\d+)?\s*(?:%|percent|per cent)|half|two-thirds|three[- ]quarters) of (?:the )?"
     r"(?:world|global)|supply disruptions?|prices? (?:rose|fell|jumped|slumped|climbed|dropped)"
-    r"|most of the (?:world|global)|(?:heavy |over-?|excessive )?(?:dependence|reliance) on|expressed concerns?"
+    r"|most of (?:the|its|their)|(?:heavy |over-?|excessive )?(?:dependence|reliance) on|expressed concerns?"
     r"|traders said|analysts said"
     # a company's other business, not the announced action
     r"|also (?:makes|produces|develops|sells|supplies|mines|refines|manufactures|owns|operates|runs)"
@@ -1426,6 +1438,18 @@ UPPER_CASE_INSTITUTION = re.compile(
 )
 
 
+# A sentence saying what the action does not cover: none of its stage words count.
+NEGATED_COVERAGE = re.compile(
+    r"\b(?:does|do|did|will|would|shall|could|is|are|was|were)(?: not|n['’]t) (?:\w+ ){0,2}?(?:cover|covers|include"
+    r"|includes|involve|involves|deal with|concern|authori[sz]e|extend to|apply to|address|fund|finance|part of"
+    r"|covered|included|involved|affected|planned)\b|\bno decision (?:has been|was|had been) (?:taken|made)\b"
+    r"|\bexclud(?:es|ed|ing)\b|\bleaves? out\b|\bnot (?:yet )?(?:covered|included|part of)\b",
+    re.I,
+)
+# "X rather than Y": the stages after the cue are not covered.
+CONTRAST_AFTER = re.compile(r"\b(?:rather than|instead of|as opposed to|but not|and not)\b[^.;]*", re.I)
+
+
 def _mask_institutions(sentence: str) -> str:
     """Blank the names of institutions and events that contain a stage word."""
     if _is_upper_case(sentence):
@@ -1446,7 +1470,9 @@ def _stages(sentence: str, is_title: bool = False) -> set[str]:
     hits = _hits(sentence, vocab["stage_terms"], vocab["stage_phrases"])
     if not hits:
         return set()
-    masked = _mask(_mask_institutions(sentence), vocab["non_stage"])
+    if NEGATED_COVERAGE.search(sentence):
+        return set()
+    masked = _mask(_mask(_mask_institutions(sentence), vocab["non_stage"]), CONTRAST_AFTER)
     lowered = sentence.lower()
     for triggers, pattern in vocab["non_stage_triggered"]:
         if any(trigger in lowered for trigger in triggers):

@@ -422,6 +422,28 @@ def test_stage_words_in_other_senses(sentence, stages):
     assert extract("Update", sentence)["stages"] == stages
 
 
+def test_what_an_action_does_not_cover_is_not_a_stage():
+    body = ("Australia and the Philippines will carry out geological mapping of nickel laterite belts. "
+            "The memorandum does not deal with processing, which could come in a later phase.")
+    assert extract("Nickel mapping memorandum", body)["stages"] == ["exploration"]
+    body = "The partnership targets the refining of lithium concentrate rather than new mines."
+    assert extract("Lithium partnership", body)["stages"] == ["processing"]
+    assert extract("Norway and Japan sign seabed minerals memorandum",
+                   "No decision has been taken on seabed mining for cobalt.")["stages"] == []
+
+
+def test_a_company_describing_itself_is_background():
+    body = ("Tallgrass and Mirabel will invest in a lithium refinery. "
+            "Mirabel Cells GmbH makes lithium-ion battery cells at its plant in Saxony.")
+    assert extract("Refinery investment", body)["stages"] == ["processing"]
+
+
+def test_making_precursors_and_cathode_material_is_manufacturing():
+    assert extract("Indonesia and Australia to develop the production of nickel precursor material", "")["stages"] == [
+        "manufacturing"
+    ]
+
+
 def test_stages_need_a_mineral():
     assert extract("Consular dialogue covers visa processing and recovery of documents", "")["stages"] == []
 
