@@ -450,6 +450,28 @@ def compare_with_baseline(warehouse: Path, baseline_db: Path, year: int) -> dict
     return result
 
 
+def check_source_lines(warehouse: Path, year_file: Path, year: int) -> dict:
+    """Every BACI row of ``year`` in ``raw.trade_flows`` against the line it names in the year file:
+    the product code and the value (v * 1000) must be those of that line."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select source_line, hs_code, value_usd from raw.trade_flows where source = 'baci' and year = ?", [year]
+        ).fetchall()
+    wanted = {line: (code, value) for line, code, value in rows}
+    mismatched = []
+    with year_file.open(encoding="utf-8") as handle:
+        for number, text in enumerate(handle, start=1):
+            if number in wanted:
+                fields = text.rstrip("\n").split(",")
+                code, value = wanted.pop(number)
+                if fields[3].strip().zfill(6) != code or abs(float(fields[4]) * 1000 - value) > 1e-9 * max(1.0, value):
+                    mismatched.append(number)
+    return {"rows_checked": len(rows), "lines_mismatched": len(mismatched), "lines_beyond_the_file": len(wanted),
+            "first_mismatches": mismatched[:10]}
+
+
 # ------------------------------------------------------------------------------------------------------ summaries
 
 
@@ -743,6 +765,10 @@ def main(argv: list[str] | None = None) -> int:
                     raise PipelineRunFailed(f"job_data_{n}y succeeded but raw.trade_flows has no BACI rows for {missing}")
                 if n == 1 and comparison is None:
                     comparison = compare_with_baseline(ws.warehouse, baseline_db, args.year)
+                    comparison["source_lines"] = check_source_lines(ws.warehouse, year_file, args.year)
+                    say(f"source lines: {comparison['source_lines']}")
+                    if comparison["source_lines"]["lines_mismatched"] or comparison["source_lines"]["lines_beyond_the_file"]:
+                        raise PipelineRunFailed(f"raw.trade_flows names wrong source lines: {comparison['source_lines']}")
                 record(f"job_data_{n}", run)
                 if n == max(scaling) > 1:
                     # The year again, on top of the warehouse that now holds all the generated years: the checks
