@@ -556,6 +556,7 @@ STAGE_TERMS: dict[str, tuple[str, ...]] = {
         "smelteries", "separation", "separates", "separated", "separating", "beneficiation",
         "reprocess", "reprocesses", "reprocessed", "reprocessing",
         "solvent extraction", "solvent-extraction", "concentrator", "concentrators", "purification plant",
+        "concentrating plant", "concentrating plants", "concentration plant", "purified", "purification", "purify",
         "purification plants", "flotation plant", "flotation plants", "flotation circuit", "high-pressure acid leach",
         "downstreaming", "value addition",
     ),
@@ -601,7 +602,20 @@ END_USE_SECTORS = (
 NON_STAGE_PHRASES = (
     r"\b(?:ministry|minister|ministers|department|bureau|secretary|chamber|council|director|directorate) (?:of|for)"
     r" (?:mines|mining)\b",
-    r"\b(?:mines|mining) (?:minister|ministers|ministry|department|secretary|regulator|authority|law|code)\b",
+    r"\b(?:mines|mining) (?:minister|ministers|ministry|department|secretary|regulator|authority|law|code|officials?"
+    r"|delegations?|authorities|administration|chiefs?|experts?|executives?|engineers?|areas?|regions?|districts?"
+    r"|belts?|hubs?|heartland|towns?|communit(?:y|ies)|jobs|workers|unions?|royalt(?:y|ies))\b",
+    # a company's other business in a relative clause ("Bluebonnet, which makes magnets in Texas,")
+    r",\s*which (?:already |also )?(?:makes|produces|operates|runs|owns|manufactures|mines|refines|supplies)\b[^,.;]*",
+    r"\b(?:company|firm|group|producer|miner|operator) (?:that|which) (?:already |also )?(?:runs|operates|owns"
+    r"|makes|produces)\b[^,.;]*",
+    # where the feed was mined ("bauxite mined in the Boké region") is its origin
+    r"\b(?:ore|ores|bauxite|concentrates?|spodumene|feed|feedstock|material|rock)\s+(?:mined|extracted|dug)\s+"
+    r"(?:in|at|from|by)\b",
+    # what is recycled ("recovers neodymium from end-of-life magnets") is not made
+    r"\bfrom (?:[\w-]+ ){0,2}?(?:end-of-life|scrap|scrapped|waste|spent|used|old|discarded|obsolete) (?:[\w-]+ )?"
+    r"(?:magnets|batteries|cells|electronics|products|motors|components)\b",
+    r"\b(?:magnets?|battery|batteries|cells?)(?=[- ]recycl)",
     r"(?-i:\b(?:Geological|Geoscience) (?:Survey|Institute)\b)",
     r"\b(?:data|information|visa|application|applications|payment|order|claims|signal|food|word|image|language"
     r"|licen[cs]e|licen[cs]ing|permit|permitting|request|document|loan|case|text)[- ](?:mining|processing)\b",
@@ -628,7 +642,7 @@ NON_STAGE_PHRASES = (
     r"|leases?|royalt(?:y|ies)|taxes|tax|codes?|laws?|regulations?|acts?|bills?)\b",
     # a road or railway that carries the output of mines is transport
     r"\b(?:links?|linking|connects?|connecting|serv(?:e|es|ing))\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:mines|smelters"
-    r"|refineries)\b",
+    r"|refineries|mining (?:areas?|regions?|districts?|belts?|hubs?))\b",
     r"\b(?:economic|disaster|post-war|pandemic|market|price|demand|stock|post-pandemic) recovery\b",
     r"\brecovery (?:fund|plan|package)\b",
     r"\b(?:land|anti-personnel|sea) mines?\b",
@@ -676,7 +690,7 @@ NON_STAGE_TRIGGERED: tuple[tuple[tuple[str, ...], str], ...] = (
     (  # where the feed comes from ("ore will come from nearby mines", "concentrate supplied by Zambian mines")
         ("from", "by", "with"),
         r"\b(?:come|comes|coming|came|sourced|supplied|delivered|bought|purchased|contracts?|feed|ore|concentrate"
-        r"|concentrates|material|materials|scrap|output)\s+(?:[\w-]+\s+){0,5}?(?:from|by|with)\s+"
+        r"|concentrates|material|materials|scrap|output)\s+(?:[\w()'’-]+\s+){0,5}?(?:from|by|with)\s+"
         r"(?:(?!to\b)[\w'’.-]+\s+){0,3}?(?:mines?|miners|smelters?|refiner(?:y|ies|s)?|concentrators?"
         r"|(?:battery |cell |magnet )?factories)\b"
         r"|\bfrom\s+(?:(?!to\b)[\w'’.-]+\s+){0,3}?(?:mines|smelters|refineries)\s+(?:in|of|operated|owned|run"
@@ -1075,7 +1089,8 @@ def _vocabulary() -> dict[str, Any]:
             r"\b[A-Z][\w&'’.-]+\s+(?:Mining|Mines?|Refining|Smelting|Recycling|Recovery|Exploration|Explorations)\b"
         ),
         "buyer_stage": re.compile(
-            rf"\b(?:{_trie_pattern(DEMONYMS)})\s+(?:[a-z]+\s+)?(?:smelters|smelter|refiners|refiner|processors|miners)\b"
+            rf"\b(?:{_trie_pattern(DEMONYMS)})\s+(?:[a-z]+\s+)?(?:smelters|smelter|refiners|refiner|processors|miners"
+            r"|mining(?!\s+(?:projects?|operations?|sites?|licen[cs]es?|concessions?|areas?)))\b"
         ),
         "instrument_terms": _term_table(INSTRUMENT_TERMS),
         "instrument_phrases": _named_alternation(INSTRUMENT_PATTERNS),

@@ -416,6 +416,15 @@ def test_where_feed_comes_from_and_where_output_goes_are_not_stages():
         ("The rare earth plant will add a solvent extraction line.", ["processing"]),
         ("The partners will reprocess copper tailings through a flotation circuit.", ["processing"]),
         ("Ministers pledged support for upstream lithium projects.", []),
+        ("The corridor links the copper and cobalt mining areas of the DRC to the port.", []),
+        ("Mining officials met to discuss lithium and water rules.", []),
+        ("Japan has long been a partner of Chilean mining in copper.", []),
+        ("The plant recovers neodymium from end-of-life magnets.", ["recycling"]),
+        ("The grant funds a rare earth magnet recycling line.", ["recycling"]),
+        ("The refinery would turn bauxite mined in the Boké region into alumina.", ["processing"]),
+        ("Bluebonnet, which makes permanent magnets in Texas, will buy rare earth oxides.", []),
+        ("The memorandum provides for a chromite concentrating plant.", ["processing"]),
+        ("The loan funds a plant that will produce purified spherical graphite.", ["processing"]),
     ],
 )
 def test_stage_words_in_other_senses(sentence, stages):
