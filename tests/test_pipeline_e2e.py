@@ -38,7 +38,7 @@ def test_whole_graph_publishes_real_marts(pipeline_settings):
     published = pipeline_settings.publish_dir / "minerals.duckdb"
     tables = {row[0] for row in _query(published, "select table_name from information_schema.tables")}
     assert {"supplier_shares", "value_chain_dependency", "production_concentration", "announcements",
-            "cooperation_agreements", "hs_mineral_map", "quarantine", "publication"} <= tables
+            "cooperation_agreements", "hs_mineral_map", "lookthrough_dependency", "quarantine", "publication"} <= tables
     for table in tables - {"publication", "quarantine"}:
         assert (pipeline_settings.publish_dir / "parquet" / f"{table}.parquet").exists()
 
@@ -63,6 +63,13 @@ def test_whole_graph_publishes_real_marts(pipeline_settings):
         select count(*) from (
             select sum(share) as s from supplier_shares group by importer_iso3, mineral, stage, year, basis
         ) where abs(s - 1) > 1e-9""")[0][0] == 0
+
+    # Look-through shares add up to one per group, and the UNKNOWN share is what coverage leaves out.
+    groups = _query(published, """
+        select sum(effective_share), max(coverage_of_data) + coalesce(sum(effective_share) filter (
+            where origin_iso3 = 'UNKNOWN'), 0)
+        from lookthrough_dependency group by importer_iso3, mineral, stage, year, basis""")
+    assert groups and all(total == pytest.approx(1) and known == pytest.approx(1) for total, known in groups)
 
     # World cobalt mine production is led by the DRC (USGS MCS 2026).
     top = _query(published, """

@@ -105,3 +105,25 @@ def test_validate_years_checks_the_years_rows_and_the_whole_tables_count():
     # row-level expectations still apply to the rows of the years checked
     bad = validate_years(_flows(quantity_t=[1e11, None]), 2, "trade_flows", suite)
     assert [o.column for o in bad.failed] == ["quantity_t"]
+
+
+def _lookthrough(**overrides):
+    frame = pd.DataFrame({
+        "importer_iso3": ["USA", "USA"], "mineral": ["cobalt", "cobalt"], "stage": ["processing", "processing"],
+        "upstream_stage": ["mining", "mining"], "year": [2021, 2021], "basis": ["quantity_t", "quantity_t"],
+        "origin_iso3": ["CHN", "UNKNOWN"], "effective_share": [0.75, 0.25], "coverage_of_data": [0.75, 0.75],
+    })
+    for column, values in overrides.items():
+        frame[column] = values
+    return frame
+
+
+def test_lookthrough_suite_accepts_unknown_origin_and_rejects_bad_rows():
+    suite = suite_for("lookthrough_dependency", CODES)
+    good = validate(_lookthrough(), "lookthrough_dependency", suite)
+    assert good.success, good.describe_failures()
+
+    bad = validate(_lookthrough(origin_iso3=["ZZZ", "UNKNOWN"], effective_share=[1.5, 0.0], stage=["mining", "processing"]),
+                   "lookthrough_dependency", suite)
+    assert {o.column for o in bad.failed} == {"origin_iso3", "effective_share", "stage"}
+    assert all(o.reason for o in bad.outcomes)

@@ -1,16 +1,22 @@
-{#- Yearly incremental builds. Dagster passes the years of the partitions being built as the
-    vars min_year / max_year; a run replaces exactly those years: the pre-hook deletes them,
-    the model's import CTE selects only them. A full build (no vars) covers every year. -#}
+{#- Yearly incremental builds. Dagster passes the years of the partitions being built in the
+    environment variables MINERALS_MIN_YEAR / MINERALS_MAX_YEAR (read when a model is compiled,
+    so a new year needs no re-parse of the project); a run replaces exactly those years: the
+    pre-hook deletes them, the model's import CTE selects only them. A full build (variables
+    unset) covers every year. -#}
+
+{% macro year_window_bounds() -%}
+    {{ env_var('MINERALS_MIN_YEAR', '0') | int }} and {{ env_var('MINERALS_MAX_YEAR', '9999') | int }}
+{%- endmacro %}
 
 {% macro year_window_filter(column='year') -%}
     {%- if is_incremental() -%}
-        where {{ column }} between {{ var('min_year', 0) }} and {{ var('max_year', 9999) }}
+        where {{ column }} between {{ year_window_bounds() }}
     {%- endif -%}
 {%- endmacro %}
 
 {% macro delete_year_window(column='year') -%}
     {%- if is_incremental() -%}
-        delete from {{ this }} where {{ column }} between {{ var('min_year', 0) }} and {{ var('max_year', 9999) }}
+        delete from {{ this }} where {{ column }} between {{ year_window_bounds() }}
     {%- endif -%}
 {%- endmacro %}
 

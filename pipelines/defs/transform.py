@@ -1,7 +1,6 @@
 """dbt models as Dagster assets: staging → intermediate → marts, tests as asset checks."""
 
 
-import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -66,7 +65,8 @@ def _release_adapter_connection() -> None:
             DuckDBConnectionManager._ENV = None
 
 
-TRADE_MODELS = "stg_raw__trade_flows int_trade_flows_mapped supplier_shares value_chain_dependency mirror_discrepancies"
+TRADE_MODELS = ("stg_raw__trade_flows int_trade_flows_mapped supplier_shares value_chain_dependency "
+                "mirror_discrepancies lookthrough_dependency")
 
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: MineralsPaths, args: list[str]):
@@ -100,7 +100,10 @@ def dbt_trade_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, pat
     """The trade path, built incrementally by year: a run rebuilds exactly the years of its partitions."""
     first, last = year_range(context)
     context.log.info(f"building trade models for {first}-{last}")
-    yield from _build(context, dbt, paths, ["--vars", json.dumps({"min_year": first, "max_year": last})])
+    # The years go to dbt as environment variables, not --vars: dbt re-parses the whole project
+    # whenever --vars change, while the year window is read only when a model is compiled.
+    with _env("MINERALS_MIN_YEAR", str(first)), _env("MINERALS_MAX_YEAR", str(last)):
+        yield from _build(context, dbt, paths, [])
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,

@@ -148,6 +148,26 @@ def suite_for(table: str, known_codes: list[str]) -> list[gxe.Expectation]:
             _why(gxe.ExpectColumnValuesToBeBetween(column="n_suppliers", min_value=1),
                  "a dependency has at least one supplier"),
         ]
+    if table == "lookthrough_dependency":
+        return [
+            _non_empty(table),
+            *_not_null(["importer_iso3", "mineral", "stage", "upstream_stage", "year", "basis", "origin_iso3",
+                        "effective_share", "coverage_of_data"],
+                       "every look-through row is complete"),
+            *_iso3(["importer_iso3"], known_codes),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="origin_iso3", value_set=[*known_codes, "UNKNOWN"]),
+                 "an origin is a country code, or UNKNOWN for suppliers with no upstream data"),
+            _years(),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="stage", value_set=["processing", "manufacturing"]),
+                 "only processing and manufacturing have an upstream stage to look through to"),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="upstream_stage", value_set=["mining", "processing"]),
+                 "processing looks through to mining, manufacturing to processing"),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="basis", value_set=BASES), "value and quantity are never mixed"),
+            *_unit_interval(["effective_share", "coverage_of_data"],
+                            "shares and coverage are fractions of the importer's total"),
+            _why(gxe.ExpectColumnValuesToBeBetween(column="effective_share", min_value=0, strict_min=True),
+                 "an origin with nothing traced to it is not an origin"),
+        ]
     if table == "production_concentration":
         return [
             _non_empty(table),
