@@ -549,7 +549,10 @@ STAGE_TERMS: dict[str, tuple[str, ...]] = {
         "geological mapping", "geological survey", "geological surveys", "geological exploration", "drilling campaign",
         "drilling campaigns",
     ),
-    "mining": ("mining", "mine", "mines", "mined", "extraction", "extractive", "exploitation"),
+    "mining": (
+        "mining", "mine", "mines", "mined", "extraction", "extractive", "exploitation", "in-situ recovery",
+        "in situ recovery", "in-situ leach", "in-situ leaching",
+    ),
     "processing": (
         "processing", "processed", "processor", "processors", "refine", "refines", "refined", "refining", "refinery",
         "refineries", "refiner", "refiners", "smelt", "smelts", "smelted", "smelting", "smelter", "smelters",
@@ -610,8 +613,22 @@ NON_STAGE_PHRASES = (
     r"\b(?:company|firm|group|producer|miner|operator) (?:that|which) (?:already |also )?(?:runs|operates|owns"
     r"|makes|produces)\b[^,.;]*",
     # where the feed was mined ("bauxite mined in the Boké region") is its origin
-    r"\b(?:ore|ores|bauxite|concentrates?|spodumene|feed|feedstock|material|rock)\s+(?:mined|extracted|dug)\s+"
-    r"(?:in|at|from|by)\b",
+    r"\b(?:mined|extracted|dug)\s+(?:in|at|from)\b",
+    r"\b(?:minister|ministers|ministry|ministries|department|bureau) (?:of|for) (?:[\w-]+ (?:and|&) (?:of )?)?"
+    r"(?:mines|mining)\b",
+    r"\b(?:closed|former|abandoned|old|legacy|disused|derelict) mines?(?: sites?)?\b",
+    r"\bmining (?:skills|training|education|schools?|conferences?|week|show|congress|expo|summit|forum|events?|fairs?"
+    r"|indaba|cadastre)\b",
+    r"\b(?:roads?|rail(?:way)?s?|lines?|power lines?|access|transmission lines?)\s+(?:to|for|serving)\s+"
+    r"(?:[\w-]+\s+){0,4}?(?:mines?|smelters?|refiner(?:y|ies))\b",
+    r"\b(?:reach|reaches|reaching)\s+(?:[\w-]+\s+){0,4}?(?:mines?|smelters?|refiner(?:y|ies))\b",
+    r"\b(?:data|images|imagery|samples|applications?|claims?)\s+(?:[\w-]+\s+)?processed\b",
+    # makers named as buyers or users ("which Japanese magnet makers need")
+    r"\b(?:magnet|battery|cell|cathode|anode|chip|car|EV|solar|panel) (?:makers|manufacturers|producers|companies"
+    r"|firms|customers|buyers)\b",
+    # what is only to be negotiated or would need approval later is not covered now
+    r"\b(?:(?:to|will) negotiate (?:a |an )?(?:separate|further|future|later|second|another)|would (?:need|require)"
+    r"|subject to|plans? to start)\b[^.;]*",
     # what is recycled ("recovers neodymium from end-of-life magnets") is not made
     r"\bfrom (?:[\w-]+ ){0,2}?(?:end-of-life|scrap|scrapped|waste|spent|used|old|discarded|obsolete) (?:[\w-]+ )?"
     r"(?:magnets|batteries|cells|electronics|products|motors|components)\b",
@@ -625,7 +642,7 @@ NON_STAGE_PHRASES = (
     r"|documents?|visas?|data|cases?|complaints?|orders?)\b",
     r"\bprocessed\s+(?:[\w-]+\s+){0,6}?(?:data|datasets?|imagery|images|records|applications?)\b",
     r"\b(?:friend|friends|colleague|colleagues|client|clients|favou?rite|cousin|neighbou?r|pal) of mine\b",
-    r"\brefine[sd]?\s+(?:it|them|this|that|(?:(?:its|their|our|the|these|those)\s+(?:[\w-]+\s+){0,2}?"
+    r"\brefine[sd]?\s+(?:(?:(?:its|their|our|the|these|those|this|that)\s+(?:[\w-]+\s+){0,2}?"
     r"(?:list|lists|policy|policies|strategy|approach|framework|rules?|criteria|methodology|methods?|text|proposals?"
     r"|plans?|draft|guidelines?|definitions?|targets?|models?|estimates?|assessments?|design|scope|terms)))\b",
     r"\bwater (?:recycling|recovery|recovered|reuse)\b",
@@ -689,7 +706,7 @@ NON_STAGE_TRIGGERED: tuple[tuple[tuple[str, ...], str], ...] = (
     ),
     (  # where the feed comes from ("ore will come from nearby mines", "concentrate supplied by Zambian mines")
         ("from", "by", "with"),
-        r"\b(?:come|comes|coming|came|sourced|supplied|delivered|bought|purchased|contracts?|feed|ore|concentrate"
+        r"\b(?-i:come|comes|coming|came|sourced|supplied|delivered|bought|purchased|contracts?|feed|ore|concentrate"
         r"|concentrates|material|materials|scrap|output)\s+(?:[\w()'’-]+\s+){0,5}?(?:from|by|with)\s+"
         r"(?:(?!to\b)[\w'’.-]+\s+){0,3}?(?:mines?|miners|smelters?|refiner(?:y|ies|s)?|concentrators?"
         r"|(?:battery |cell |magnet )?factories)\b"
@@ -698,7 +715,7 @@ NON_STAGE_TRIGGERED: tuple[tuple[tuple[str, ...], str], ...] = (
     ),
     (  # and where the output goes ("sold to a smelter in Finland", "supplied to Japanese magnet manufacturers")
         ("to", "for"),
-        r"\b(?:sold|sell|sells|selling|shipped|ship|ships|shipping|supplied|supply|supplies|delivered|deliver"
+        r"\b(?-i:sold|sell|sells|selling|shipped|ship|ships|shipping|supplied|supply|supplies|delivered|deliver"
         r"|exported|export|exports|intended|destined|bound|go|goes|offtake|offered|offer|sent)\b[^.;]{0,60}?\b(?:to|for)\s+"
         r"(?:[\w'’-]+\s+){0,4}?(?:smelters?|refiner(?:y|ies|s)|processors|(?:separation|processing|anode|cathode"
         r"|anode material|cathode material|precursor|battery|cell|magnet)\s+(?:plants?|makers|manufacturers"
@@ -707,7 +724,7 @@ NON_STAGE_TRIGGERED: tuple[tuple[tuple[str, ...], str], ...] = (
     (  # nor is the state of what is bought ("buy refined cobalt")
         ("refined", "processed", "separated", "smelted"),
         r"\b(?:buy(?:s|ing)?|bought|purchas\w*|suppl(?:y|ies|ying|ied)|sell(?:s|ing)?|sold|deliver\w*|import\w*"
-        r"|offtakes? (?:of|for))\s+(?:[\w-]+\s+){0,2}?(?:refined|processed|separated|smelted)\b",
+        r"|offtakes? (?:of|for))\s+(?:[\w'’-]+\s+){0,8}?(?:refined|processed|separated|smelted)\b",
     ),
     (  # minerals used in magnets (an end use), not the making of magnets
         ("magnets",),
@@ -1458,7 +1475,8 @@ NEGATED_COVERAGE = re.compile(
     r"\b(?:does|do|did|will|would|shall|could|is|are|was|were)(?: not|n['’]t) (?:\w+ ){0,2}?(?:cover|covers|include"
     r"|includes|involve|involves|deal with|concern|authori[sz]e|extend to|apply to|address|fund|finance|part of"
     r"|covered|included|involved|affected|planned)\b|\bno decision (?:has been|was|had been) (?:taken|made)\b"
-    r"|\bexclud(?:es|ed|ing)\b|\bleaves? out\b|\bnot (?:yet )?(?:covered|included|part of)\b",
+    r"|\bexclud(?:es|ed|ing)\b|\bleaves? out\b|\bnot (?:yet )?(?:covered|included|part of)\b"
+    r"|\binvolves? no\b|\bno (?:new )?commitments?\b",
     re.I,
 )
 # "X rather than Y": the stages after the cue are not covered.
@@ -1683,8 +1701,10 @@ def extract(title: str, body: str = "", published: date | str | None = None) -> 
         evidence.pop("instrument", None)
 
     stages: set[str] = set()
-    # an export control restricts trade; the stages it names or aims at are not activities it covers
-    if minerals and instrument != "export_control":
+    # an export control restricts trade; the stages it names or aims at are not activities it covers.
+    # A text that announces nothing and has no party (market news, an explainer, an opinion) covers none.
+    announces = instrument != "none" or bool(parties)
+    if minerals and instrument != "export_control" and announces:
         for index, segment in enumerate(segments):
             if index not in head and BACKGROUND.search(segment):
                 continue
