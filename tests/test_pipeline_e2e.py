@@ -85,7 +85,10 @@ def test_whole_graph_publishes_real_marts(pipeline_settings):
     assert {"exploration", "mining", "processing"} <= set(us_india[0][1])
 
 
-def test_failed_quality_check_blocks_publication_and_keeps_last_good(pipeline_settings, fixture_inputs):
+def test_failed_quality_check_blocks_publication_and_keeps_last_good(pipeline_settings, fixture_inputs, monkeypatch):
+    # small validation batches: the yearly tables are checked a few years at a time, and a failure in
+    # any batch still fails the check and names its input line
+    monkeypatch.setattr("pipelines.defs.publish.VALIDATION_BATCH_ROWS", 25)
     assert _run().success
     published = pipeline_settings.publish_dir / "minerals.duckdb"
     before = hashlib.sha256(published.read_bytes()).hexdigest()
@@ -106,6 +109,7 @@ def test_failed_quality_check_blocks_publication_and_keeps_last_good(pipeline_se
     # The failure names the expectation, the value and the input file and line it came from.
     description = failed[raw_check].description
     assert "quantity_t" in description and "imported_by_Japan.txt line 3" in description
+    assert "batches" in failed[raw_check].metadata["scope"].value
     assert "published__minerals" not in {e.step_key for e in result.get_step_success_events()}
     assert hashlib.sha256(published.read_bytes()).hexdigest() == before
 

@@ -127,3 +127,24 @@ def test_lookthrough_suite_accepts_unknown_origin_and_rejects_bad_rows():
                    "lookthrough_dependency", suite)
     assert {o.column for o in bad.failed} == {"origin_iso3", "effective_share", "stage"}
     assert all(o.reason for o in bad.outcomes)
+
+
+def test_year_batches_bound_the_rows_held_at_once():
+    from pipelines.lib.quality import year_batches
+
+    assert year_batches({2020: 10, 2021: 10, 2022: 10}, 25) == [(2020, 2021), (2022, 2022)]
+    assert year_batches({2020: 30, 2021: 5}, 25) == [(2020, 2020), (2021, 2021)]  # a big year stands alone
+    assert year_batches({1995: 1, 2020: 1}, 25) == [(1995, 2020)]
+    assert year_batches({}, 25) == []
+
+
+def test_outcomes_of_batches_merge_into_one():
+    from pipelines.lib.quality import merge_outcomes, validate_years
+
+    suite = suite_for("trade_flows", CODES)
+    good = validate_years(_flows(), 4, "trade_flows", suite)
+    bad = validate_years(_flows(quantity_t=[1e11, None]), 4, "trade_flows", suite)
+    merged = merge_outcomes([good, bad])
+    assert merged.rows == 4 and not merged.success
+    assert [(o.column, o.unexpected_count) for o in merged.failed] == [("quantity_t", 1)]
+    assert merge_outcomes([good, good]).success

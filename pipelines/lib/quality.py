@@ -278,6 +278,43 @@ def validate_years(
     return outcome
 
 
+def merge_outcomes(parts: list[SuiteOutcome]) -> SuiteOutcome:
+    """One outcome for a suite run batch by batch over a table: an expectation holds when it held
+    in every batch; unexpected counts add up; samples and the observed value come from the first
+    batches where it failed."""
+    first = parts[0]
+    merged = []
+    for index, outcome in enumerate(first.outcomes):
+        same = [part.outcomes[index] for part in parts]
+        failed = [o for o in same if not o.success]
+        counts = [o.unexpected_count for o in same if o.unexpected_count is not None]
+        merged.append(ExpectationOutcome(
+            expectation=outcome.expectation,
+            column=outcome.column,
+            success=not failed,
+            reason=outcome.reason,
+            unexpected_count=sum(counts) if counts else None,
+            unexpected_sample=[v for o in failed for v in o.unexpected_sample][:10],
+            observed=(failed[0] if failed else same[-1]).observed,
+        ))
+    return SuiteOutcome(suite=first.suite, rows=sum(part.rows for part in parts), outcomes=merged)
+
+
+def year_batches(rows_by_year: dict[int, int], max_rows: int) -> list[tuple[int, int]]:
+    """Consecutive years grouped into (first, last) ranges of at most `max_rows` rows each (a year
+    above the limit is a range of its own), so a long range is validated without holding it whole."""
+    batches: list[list[int]] = []
+    held = 0
+    for year in sorted(rows_by_year):
+        rows = rows_by_year[year]
+        if not batches or held + rows > max_rows:
+            batches.append([year, year])
+            held = 0
+        batches[-1][1] = year
+        held += rows
+    return [(first, last) for first, last in batches]
+
+
 ORIGIN_COLUMNS = ["source_file", "source_line"]
 
 

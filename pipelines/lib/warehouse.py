@@ -116,3 +116,12 @@ def count_rows(path: Path, schema: str, table: str) -> int:
     """Number of rows of a warehouse table."""
     with connect(path) as con:
         return con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
+
+
+def rows_by_year(path: Path, schema: str, table: str, years: tuple[int, int]) -> dict[int, int]:
+    """Row count of each year of `years` (first, last) that has rows."""
+    with connect(path) as con:
+        found = con.execute(
+            f"select year, count(*) from {schema}.{table} where year between ? and ? group by year", list(years)
+        ).fetchall()
+    return {int(year): int(count) for year, count in found}

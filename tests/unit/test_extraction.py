@@ -696,6 +696,10 @@ def test_load_labeled_names_file_and_line(tmp_path, line, message):
 def test_evaluation_main_reports_and_fails_clearly(tmp_path, capsys):
     assert evaluation.main([str(DEV_DIR / "dev_holdout.jsonl")]) == 0
     assert "published_date" in capsys.readouterr().out
+    # several files: each is reported, then all their documents together, where the targets apply
+    assert evaluation.main(["--summary", str(DEV_DIR / "dev_holdout.jsonl"), str(DEV_DIR / "dev_holdout_2.jsonl")]) == 0
+    out = capsys.readouterr().out
+    assert "dev_holdout_2.jsonl: 15 documents" in out and "all 2 files together: 25 documents" in out
     missing = tmp_path / "missing.jsonl"
     assert evaluation.main([str(DEV_DIR / "dev_holdout.jsonl"), str(missing)]) == 1
     assert f"{missing}: file not found" in capsys.readouterr().err
