@@ -38,7 +38,8 @@ def test_whole_graph_publishes_real_marts(pipeline_settings):
     published = pipeline_settings.publish_dir / "minerals.duckdb"
     tables = {row[0] for row in _query(published, "select table_name from information_schema.tables")}
     assert {"supplier_shares", "value_chain_dependency", "production_concentration", "announcements",
-            "cooperation_agreements", "hs_mineral_map", "lookthrough_dependency", "quarantine", "publication"} <= tables
+            "cooperation_agreements", "hs_mineral_map", "lookthrough_dependency", "quarantine", "publication",
+            "cooperation_coverage", "coverage_gaps", "cooperation_partner_potential"} <= tables
     for table in tables - {"publication", "quarantine"}:
         assert (pipeline_settings.publish_dir / "parquet" / f"{table}.parquet").exists()
 
@@ -83,6 +84,19 @@ def test_whole_graph_publishes_real_marts(pipeline_settings):
         where published_date = date '2026-02-03' and list_contains(parties, 'IND')""")
     assert us_india and us_india[0][0] == ["IND", "USA"]
     assert {"exploration", "mining", "processing"} <= set(us_india[0][1])
+
+    # Agreement coverage has a row per dependency, and the gaps are exactly its uncovered rows.
+    assert _query(published, "select count(*) from cooperation_coverage") == _query(
+        published, "select count(*) from value_chain_dependency")
+    assert _query(published, "select count(*) from coverage_gaps") == _query(
+        published, "select count(*) from cooperation_coverage where covered_share = 0")
+    # The US–Australia framework (2025-10-20) opens Australia's lithium mines, about a third of world
+    # output in 2025 (USGS); it was not in force in 2024.
+    australia = _query(published, """
+        select year, partner_share_of_world_production from cooperation_partner_potential
+        where agreement_id = 'event:us_au_framework' and partner_iso3 = 'AUS' and mineral = 'lithium'
+          and stage = 'mining' order by year""")
+    assert [year for year, _ in australia] == [2025] and 0.25 < australia[0][1] < 0.4
 
 
 def test_failed_quality_check_blocks_publication_and_keeps_last_good(pipeline_settings, fixture_inputs, monkeypatch):
@@ -151,3 +165,37 @@ def test_a_new_year_is_an_incremental_partition(pipeline_settings, fixture_input
     assert rows == [("FIN", 300000.0, 0.2), ("NOR", 1200000.0, 0.8)]
     # Every other year is untouched: same rows with the same row ids (nothing deleted and rebuilt).
     assert snapshot() == before
+
+
+def test_a_new_instrument_reaches_agreement_coverage_with_the_daily_job(pipeline_settings, fixture_inputs):
+    assert _run().success
+    published = pipeline_settings.publish_dir / "minerals.duckdb"
+
+    def us_processed_cobalt(year):
+        return _query(published, """
+            select covered_share, partner_suppliers, instruments from cooperation_coverage
+            where importer_iso3 = 'USA' and mineral = 'cobalt' and stage = 'processing' and year = ?
+              and basis = 'quantity_t'""", [year])[0]
+
+    assert us_processed_cobalt(2021)[0] == 0
+    # A US–Norway agreement on cobalt refining, signed in March 2021, arrives with the announcements.
+    (fixture_inputs / "announcements" / "events" / "added_events.csv").write_text(
+        "event_id,date,date_precision,event_type,title,parties,location,value_chain_scope,summary,source_urls,"
+        "confidence\n"
+        "us_no_cobalt,2021-03-01,day,trade_agreement,United States-Norway agreement on cobalt refining,"
+        "United States; Norway,,processing,Cobalt refining supply agreement.,https://example.org/us-no,test\n")
+    daily = defs.resolve_job_def("announcements_daily")
+    assert daily.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False).success
+
+    norway = _query(published, """
+        select share from supplier_shares
+        where importer_iso3 = 'USA' and exporter_iso3 = 'NOR' and mineral = 'cobalt' and stage = 'processing'
+          and year = 2021 and basis = 'quantity_t'""")[0][0]
+    share, partners, instruments = us_processed_cobalt(2021)
+    assert share == pytest.approx(norway) and partners == ["NOR"] and instruments == ["event:us_no_cobalt"]
+    assert us_processed_cobalt(2020)[0] == 0  # not in force before 2021
+    still_gaps = _query(published, """
+        select year from coverage_gaps
+        where importer_iso3 = 'USA' and mineral = 'cobalt' and stage = 'processing' and basis = 'quantity_t'
+        order by year""")
+    assert [year for (year,) in still_gaps] == [2017, 2018, 2019, 2020]

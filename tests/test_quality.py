@@ -148,3 +148,65 @@ def test_outcomes_of_batches_merge_into_one():
     assert merged.rows == 4 and not merged.success
     assert [(o.column, o.unexpected_count) for o in merged.failed] == [("quantity_t", 1)]
     assert merge_outcomes([good, good]).success
+
+
+def _coverage(**overrides):
+    frame = pd.DataFrame({
+        "importer_iso3": ["USA", "USA"], "mineral": ["cobalt", "graphite"], "stage": ["processing", "mining"],
+        "year": [2024, 2024], "basis": ["value_usd", "value_usd"], "source": ["baci_extract", "baci_extract"],
+        "total_imports": [100.0, 50.0], "n_suppliers": [2, 1], "top_supplier_iso3": ["NOR", "CHN"],
+        "top_supplier_share": [0.75, 1.0], "hhi": [0.625, 1.0], "covered_imports": [75.0, 0.0],
+        "covered_share": [0.75, 0.0], "n_partner_suppliers": [1, 0],
+        "partner_suppliers": [["NOR"], []], "instruments": [["event:us_no"], []],
+    })
+    for column, values in overrides.items():
+        frame[column] = values
+    return frame
+
+
+def test_cooperation_coverage_suite_accepts_lists_and_rejects_bad_rows():
+    suite = suite_for("cooperation_coverage", CODES)
+    good = validate(_coverage(), "cooperation_coverage", suite)
+    assert good.success, good.describe_failures()
+
+    bad = validate(_coverage(covered_share=[1.5, 0.0], importer_iso3=["USA", "ZZZ"], mineral=["cobalt", "cobalt"],
+                             stage=["processing", "processing"]), "cooperation_coverage", suite)
+    failed = {(o.expectation, o.column) for o in bad.failed}
+    assert {("expect_column_values_to_be_between", "covered_share"),
+            ("expect_column_values_to_be_in_set", "importer_iso3")} <= failed
+    # the same importer, mineral, stage, year and basis twice
+    twice = validate(_coverage(importer_iso3=["USA", "USA"], mineral=["cobalt", "cobalt"],
+                               stage=["processing", "processing"]), "cooperation_coverage", suite)
+    assert [o.expectation for o in twice.failed] == ["expect_compound_columns_to_be_unique"]
+    assert all(o.reason for o in bad.outcomes)
+    # an empty coverage table means the dependencies were lost
+    empty = validate(_coverage().iloc[0:0], "cooperation_coverage", suite)
+    assert empty.failed[0].expectation == "expect_table_row_count_to_be_between"
+
+
+def test_coverage_gaps_and_partner_potential_suites():
+    gaps = _coverage().drop(columns=["covered_imports", "covered_share", "n_partner_suppliers", "partner_suppliers",
+                                     "instruments"])
+    gaps["hhi_weighted_imports"] = gaps["hhi"] * gaps["total_imports"]
+    gaps["gap_rank"] = [2, 1]
+    suite = suite_for("coverage_gaps", CODES)
+    assert validate(gaps, "coverage_gaps", suite).success
+    # an empty gaps table is allowed (every dependency partly covered)
+    assert validate(gaps.iloc[0:0], "coverage_gaps", suite).success
+    tied = validate(gaps.assign(gap_rank=[0, 0]), "coverage_gaps", suite)
+    assert {(o.expectation, o.column) for o in tied.failed} == {
+        ("expect_compound_columns_to_be_unique", None), ("expect_column_values_to_be_between", "gap_rank")}
+
+    potential = pd.DataFrame({
+        "agreement_id": ["event:us_in_icet", "event:us_in_icet"], "instrument": ["partnership", "partnership"],
+        "partner_iso3": ["IND", "USA"], "is_named_party": [True, True], "mineral": ["copper", "copper"],
+        "stage": ["processing", "processing"], "year": [2024, 2024], "source_edition": ["MCS 2026", "MCS 2026"],
+        "partner_production_t": [545000.0, 921000.0], "world_production_t": [27600000.0, 27600000.0],
+        "partner_share_of_world_production": [0.0197, 0.0334],
+    })
+    suite = suite_for("cooperation_partner_potential", CODES)
+    assert validate(potential, "cooperation_partner_potential", suite).success
+    bad = validate(potential.assign(instrument=["meeting", "partnership"], stage=["recycling", "processing"],
+                                    partner_share_of_world_production=[1.2, 0.0334]),
+                   "cooperation_partner_potential", suite)
+    assert {o.column for o in bad.failed} == {"instrument", "stage", "partner_share_of_world_production"}

@@ -217,6 +217,61 @@ def suite_for(table: str, known_codes: list[str]) -> list[gxe.Expectation]:
                  "HS codes are 4- or 6-digit strings with leading zeros kept"),
             _why(gxe.ExpectColumnValuesToBeInSet(column="stage", value_set=STAGES), "stages come from one vocabulary"),
         ]
+    if table == "cooperation_coverage":
+        return [
+            _non_empty(table),
+            *_not_null(["importer_iso3", "mineral", "stage", "year", "basis", "total_imports", "hhi",
+                        "covered_imports", "covered_share", "n_partner_suppliers", "partner_suppliers", "instruments"],
+                       "every dependency has a coverage row, 0 and empty lists when no partner supplies it"),
+            _why(gxe.ExpectCompoundColumnsToBeUnique(column_list=["importer_iso3", "mineral", "stage", "year", "basis"]),
+                 "one row per dependency of value_chain_dependency"),
+            *_iso3(["importer_iso3"], known_codes),
+            _years(),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="stage", value_set=STAGES), "stages come from one vocabulary"),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="basis", value_set=BASES), "value and quantity are never mixed"),
+            *_unit_interval(["covered_share", "hhi"], "the covered share and HHI are on a 0-1 scale"),
+            _why(gxe.ExpectColumnValuesToBeBetween(column="covered_imports", min_value=0),
+                 "imports from partners are never negative"),
+            _why(gxe.ExpectColumnValuesToBeBetween(column="n_partner_suppliers", min_value=0),
+                 "a count of partner suppliers is never negative"),
+        ]
+    # coverage_gaps and cooperation_partner_potential may be empty without anything being wrong (every
+    # dependency partly covered; no USGS year in which an instrument is in force), so no row-count floor.
+    if table == "coverage_gaps":
+        return [
+            *_not_null(["importer_iso3", "mineral", "stage", "year", "basis", "total_imports", "hhi",
+                        "hhi_weighted_imports", "top_supplier_iso3", "gap_rank"], "every gap row is complete and ranked"),
+            _why(gxe.ExpectCompoundColumnsToBeUnique(column_list=["importer_iso3", "mineral", "stage", "year", "basis"]),
+                 "one row per uncovered dependency"),
+            _why(gxe.ExpectCompoundColumnsToBeUnique(column_list=["importer_iso3", "year", "basis", "gap_rank"]),
+                 "ranks are 1, 2, 3, ... within an importer, year and basis"),
+            *_iso3(["importer_iso3", "top_supplier_iso3"], known_codes),
+            _years(),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="basis", value_set=BASES), "value and quantity are never mixed"),
+            *_unit_interval(["hhi"], "HHI is on a 0-1 scale"),
+            _why(gxe.ExpectColumnValuesToBeBetween(column="hhi_weighted_imports", min_value=0),
+                 "hhi × imports is never negative"),
+            _why(gxe.ExpectColumnValuesToBeBetween(column="gap_rank", min_value=1), "ranks start at 1"),
+        ]
+    if table == "cooperation_partner_potential":
+        return [
+            *_not_null(["agreement_id", "instrument", "partner_iso3", "is_named_party", "mineral", "stage", "year",
+                        "partner_production_t", "world_production_t", "partner_share_of_world_production"],
+                       "every potential row names its instrument, partner and production"),
+            _why(gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=["agreement_id", "partner_iso3", "mineral", "stage", "year"]),
+                 "one row per instrument, partner, mineral, stage and year"),
+            *_iso3(["partner_iso3"], known_codes),
+            _years(),
+            _why(gxe.ExpectColumnValuesToBeInSet(
+                column="instrument", value_set=["agreement", "framework", "mou", "partnership", "joint_statement"]),
+                 "meetings and other kinds of instrument do not count as cooperation instruments"),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="stage", value_set=["mining", "processing"]),
+                 "USGS gives mine and refinery production only"),
+            *_unit_interval(["partner_share_of_world_production"], "a producer's share of world production"),
+            _why(gxe.ExpectColumnValuesToBeBetween(column="partner_production_t", min_value=0, strict_min=True),
+                 "partners without production have no row"),
+        ]
     raise KeyError(f"no quality suite is defined for table {table!r}")
 
 

@@ -382,10 +382,10 @@ def test_unrelated_item_is_rejected(shipped):
 
 def test_stages_are_only_read_in_texts_about_minerals():
     assert (
-        extract("Passport office speeds up application processing and recovery of lost files", "")["stages"]
+        extract("India and Japan agree to speed up application processing and recovery of lost files", "")["stages"]
         == []
     )
-    assert extract("Agency speeds up processing of graphite", "")["stages"] == ["processing"]
+    assert extract("India and Japan agree to speed up processing of graphite", "")["stages"] == ["processing"]
 
 
 # --- extraction rules -------------------------------------------------------------------------
