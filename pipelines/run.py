@@ -80,11 +80,11 @@ def run(job_name: str = "everything") -> int:
         print(f"\nFailed after {elapsed:.1f} s. The last good publication (if any) is unchanged.", file=sys.stderr)
         return 1
 
-    manifest = settings.publish_dir / "publication.json"
-    publication = json.loads(manifest.read_text())
-    print(f"\nPublished {publication['published_at']} in {elapsed:.1f} s")
-    print(f"  DuckDB : {publication['database']}")
-    print(f"  Parquet: {publication['parquet_dir']}/<table>.parquet")
+    publication = json.loads((settings.publish_dir / "publication.json").read_text())
+    print(f"\nPublished version {publication['version']} ({publication['created_at']}) in {elapsed:.1f} s")
+    print(f"  DuckDB : {settings.publish_dir / 'minerals.duckdb'} (open it read-only)")
+    print(f"  Parquet: {settings.publish_dir / 'parquet'}/<table>.parquet")
+    print(f"  Version: {settings.publish_dir / 'versions' / publication['version']} (manifest.json)")
     print(f"  Warehouse (build file, not for readers): {settings.warehouse}")
     width = max(len(name) for name in publication["row_counts"])
     for name, count in sorted(publication["row_counts"].items()):

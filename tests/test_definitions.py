@@ -104,3 +104,25 @@ def test_monthly_schedule_rebuilds_the_two_latest_years():
     [request] = schedule.evaluate_tick(context).run_requests
     assert (request.tags["dagster/asset_partition_range_start"], request.tags["dagster/asset_partition_range_end"]) == (
         "2024", "2025")
+
+
+def test_disruption_scenarios_feed_an_unpartitioned_published_mart():
+    graph = _graph()
+    scenarios = dg.AssetKey(["raw", "disruption_scenarios"])
+    impacts = dg.AssetKey(["marts", "disruption_impacts"])
+    node = graph.get(scenarios)
+    assert node.group_name == "ingest" and node.partitions_def is None
+    assert {dg.AssetKey(["raw", "countries"]), dg.AssetKey(["raw", "hs_mineral_map"])} <= set(node.parent_keys)
+    # the launchpad config: every field optional, so a run needs no config
+    assets_def = defs.resolve_assets_def(scenarios)
+    fields = assets_def.op.config_schema.config_type.fields
+    assert {"supplier_iso3", "mineral", "stage", "restricted_share", "description"} == set(fields)
+    assert not any(field.is_required for field in fields.values())
+    # the mart is built whole by the unpartitioned dbt asset, from the scenarios and the trade marts
+    mart = graph.get(impacts)
+    assert mart.partitions_def is None
+    assert defs.resolve_assets_def(impacts).op.name.startswith("dbt_models")
+    assert {dg.AssetKey(["staging", "stg_raw__disruption_scenarios"]), dg.AssetKey(["marts", "supplier_shares"]),
+            dg.AssetKey(["marts", "value_chain_dependency"])} <= set(mart.parent_keys)
+    assert impacts in graph.get(dg.AssetKey(["published", "minerals"])).parent_keys
+    assert graph.get_check_spec(dg.AssetCheckKey(impacts, "great_expectations")).blocking

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import dagster as dg
 import duckdb
@@ -39,9 +40,20 @@ def test_whole_graph_publishes_real_marts(pipeline_settings):
     tables = {row[0] for row in _query(published, "select table_name from information_schema.tables")}
     assert {"supplier_shares", "value_chain_dependency", "production_concentration", "announcements",
             "cooperation_agreements", "hs_mineral_map", "lookthrough_dependency", "quarantine", "publication",
-            "cooperation_coverage", "coverage_gaps", "cooperation_partner_potential"} <= tables
+            "cooperation_coverage", "coverage_gaps", "cooperation_partner_potential", "disruption_impacts"} <= tables
     for table in tables - {"publication", "quarantine"}:
         assert (pipeline_settings.publish_dir / "parquet" / f"{table}.parquet").exists()
+
+    # The manifest records this run's quality checks (read from the instance), the row counts and vintages.
+    manifest = json.loads((pipeline_settings.publish_dir / "publication.json").read_text())
+    assert (pipeline_settings.publish_dir / "latest").resolve().name == manifest["version"]
+    run_checks = {(e.asset_key.to_user_string(), e.check_name) for e in result.get_asset_check_evaluations()}
+    recorded = manifest["quality_checks"]["checks"]
+    evaluated = {(c["asset"], c["check"]) for c in recorded if c["passed"] is not None}
+    assert ("raw/trade_flows", "great_expectations") in evaluated and evaluated == run_checks
+    assert manifest["quality_checks"]["failed"] == 0 and all(c["this_run"] for c in recorded)
+    assert manifest["row_counts"]["supplier_shares"] == _query(published, "select count(*) from supplier_shares")[0][0]
+    assert {"trade_flows", "usgs_production", "announcements"} <= set(manifest["source_vintages"])
 
     # US imports of processed cobalt in 2021, tonnes, from Trade Map: Norway shipped 3,149 t of 810520.
     norway = _query(published, """
@@ -97,6 +109,60 @@ def test_whole_graph_publishes_real_marts(pipeline_settings):
         where agreement_id = 'event:us_au_framework' and partner_iso3 = 'AUS' and mineral = 'lithium'
           and stage = 'mining' order by year""")
     assert [year for year, _ in australia] == [2025] and 0.25 < australia[0][1] < 0.4
+
+    # Disruption scenarios: one row per group of supplier_shares each shipped scenario hits (none in the
+    # fixture trade data, which has neither the DRC's cobalt nor China's graphite; an empty table passes).
+    hit = _query(published, """
+        select count(*) from supplier_shares as s
+        where (s.exporter_iso3 = 'COD' and s.mineral = 'cobalt' and s.stage in ('mining', 'processing'))
+           or (s.exporter_iso3 = 'CHN' and s.mineral in ('gallium', 'germanium', 'rare earths', 'graphite')
+               and s.stage in ('mining', 'processing'))""")
+    assert _query(published, "select count(*) from disruption_impacts") == hit
+    assert _query(published, """
+        select count(*) from disruption_impacts
+        where abs(lost_share - restricted_share * supplier_share) > 1e-12
+           or supply_fully_lost <> (hhi_after is null) or not coalesce(hhi_after between 0 and 1, true)""") == [(0,)]
+
+
+def _adhoc_run(config):
+    """Reload the scenarios with a launchpad config and rebuild the impacts and the publication."""
+    job = defs.resolve_job_def("everything")
+    selection = [dg.AssetKey(["raw", "disruption_scenarios"]), dg.AssetKey(["staging", "stg_raw__disruption_scenarios"]),
+                 dg.AssetKey(["marts", "disruption_impacts"]), dg.AssetKey(["published", "minerals"])]
+    return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), asset_selection=selection,
+                                  run_config={"ops": {"raw__disruption_scenarios": {"config": config}}},
+                                  raise_on_error=False)
+
+
+def test_an_adhoc_scenario_from_the_launchpad_reaches_the_publication(pipeline_settings):
+    assert _run().success
+    published = pipeline_settings.publish_dir / "minerals.duckdb"
+    # Half of Norway's processed cobalt exports lost: the US imported 3,149 t of 810520 from Norway in 2021.
+    result = _adhoc_run({"supplier_iso3": "NOR", "mineral": "cobalt", "stage": "processing", "restricted_share": 0.5})
+    assert result.success, [e.step_key for e in result.get_step_failure_events()]
+    assert all(e.passed for e in result.get_asset_check_evaluations())
+    suppliers = dict(_query(published, """
+        select exporter_iso3, amount from supplier_shares
+        where importer_iso3 = 'USA' and mineral = 'cobalt' and stage = 'processing' and year = 2021
+          and basis = 'quantity_t'"""))
+    [(k, lost_share, lost_amount, hhi_before, hhi_after, fully_lost)] = _query(published, """
+        select restricted_share, lost_share, lost_amount, hhi_before, hhi_after, supply_fully_lost
+        from disruption_impacts
+        where scenario_id = 'adhoc' and importer_iso3 = 'USA' and mineral = 'cobalt' and stage = 'processing'
+          and year = 2021 and basis = 'quantity_t'""")
+    total = sum(suppliers.values())
+    after = {e: a * (0.5 if e == "NOR" else 1) for e, a in suppliers.items()}
+    assert k == 0.5 and lost_amount == pytest.approx(0.5 * 3149) and not fully_lost
+    assert lost_share == pytest.approx(0.5 * 3149 / total)
+    assert hhi_before == pytest.approx(sum((a / total) ** 2 for a in suppliers.values()))
+    assert hhi_after == pytest.approx(sum((a / sum(after.values())) ** 2 for a in after.values()))
+    # One row per group in which Norway supplies processed cobalt, each with its partner flag.
+    assert _query(published, "select count(*) from disruption_impacts where scenario_id = 'adhoc'") == _query(
+        published, """select count(*) from supplier_shares
+                      where exporter_iso3 = 'NOR' and mineral = 'cobalt' and stage = 'processing'""")
+    assert _query(published, """
+        select count(*) from disruption_impacts
+        where partner_supplies <> (len(partner_suppliers) > 0) or list_contains(partner_suppliers, 'NOR')""") == [(0,)]
 
 
 def test_failed_quality_check_blocks_publication_and_keeps_last_good(pipeline_settings, fixture_inputs, monkeypatch):

@@ -210,3 +210,47 @@ def test_coverage_gaps_and_partner_potential_suites():
                                     partner_share_of_world_production=[1.2, 0.0334]),
                    "cooperation_partner_potential", suite)
     assert {o.column for o in bad.failed} == {"instrument", "stage", "partner_share_of_world_production"}
+
+
+def _impacts(**overrides):
+    # (1) China's graphite removed from the US (its only supplier): fully lost, no HHI after;
+    # (2) half of India's 0.4 of Norway's processed cobalt lost: 0.25/0.75 after, HHI 0.625.
+    frame = pd.DataFrame({
+        "scenario_id": ["chn_graphite", "ind_half"], "scenario_description": ["China's graphite", None],
+        "supplier_iso3": ["CHN", "IND"], "restricted_share": [1.0, 0.5], "importer_iso3": ["USA", "NOR"],
+        "mineral": ["graphite", "cobalt"], "stage": ["mining", "processing"], "year": [2024, 2024],
+        "basis": ["value_usd", "value_usd"], "source": ["baci_extract", "baci_extract"],
+        "total_imports": [50.0, 100.0], "supplier_amount": [50.0, 40.0], "supplier_share": [1.0, 0.4],
+        "lost_share": [1.0, 0.2], "lost_amount": [50.0, 20.0], "remaining_imports": [0.0, 80.0],
+        "n_suppliers_before": [1, 2], "n_suppliers_after": [0, 2], "hhi_before": [1.0, 0.52],
+        "hhi_after": [None, 0.625], "top_supplier_after": [None, "USA"], "top_supplier_share_after": [None, 0.75],
+        "supply_fully_lost": [True, False], "partner_supplies": [True, False],
+        "partner_suppliers": [["NOR"], []],
+    })
+    for column, values in overrides.items():
+        frame[column] = values
+    return frame
+
+
+def test_disruption_impacts_suite_allows_a_fully_lost_supply_and_rejects_bad_rows():
+    suite = suite_for("disruption_impacts", CODES)
+    good = validate(_impacts(), "disruption_impacts", suite)
+    assert good.success, good.describe_failures()
+    # no scenario hitting any trade is not an error
+    assert validate(_impacts().iloc[0:0], "disruption_impacts", suite).success
+
+    bad = validate(_impacts(restricted_share=[0.0, 0.5], lost_share=[1.0, 0.6], hhi_after=[None, 1.3],
+                            importer_iso3=["USA", "ZZZ"]), "disruption_impacts", suite)
+    failed = {(o.expectation, o.column) for o in bad.failed}
+    assert {("expect_column_values_to_be_between", "restricted_share"),
+            ("expect_column_values_to_be_between", "hhi_after"),
+            ("expect_column_values_to_be_in_set", "importer_iso3"),
+            ("expect_column_pair_values_a_to_be_greater_than_b", None)} <= failed
+    assert all(o.reason for o in bad.outcomes)
+    # the same scenario and dependency twice
+    twice = validate(_impacts(scenario_id=["s", "s"], importer_iso3=["USA", "USA"], mineral=["cobalt", "cobalt"],
+                              stage=["processing", "processing"]), "disruption_impacts", suite)
+    assert [o.expectation for o in twice.failed] == ["expect_compound_columns_to_be_unique"]
+    # only the after-columns may be NULL
+    missing = validate(_impacts(lost_share=[None, 0.2]), "disruption_impacts", suite)
+    assert ("expect_column_values_to_not_be_null", "lost_share") in {(o.expectation, o.column) for o in missing.failed}

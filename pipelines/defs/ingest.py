@@ -6,11 +6,12 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from pipelines.defs.partitions import trade_years, year_range
 from pipelines.defs.resources import WAREHOUSE_POOL, MineralsPaths
 from pipelines.lib import announcements as ann
-from pipelines.lib import trade, usgs
+from pipelines.lib import scenarios, trade, usgs
 from pipelines.lib.countries import CountryMatcher
 from pipelines.lib.documents import documents_frame, latest_documents, load_validators, record_versions, save_validators
 from pipelines.lib.settings import REFERENCE_DIR, max_bad_row_share
@@ -164,11 +165,13 @@ def _with_extraction(latest: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _sources(settings_dir: Path) -> list:
+def _sources(settings_dir: Path, rejected: list) -> list:
+    """The usable sources of sources.yaml; a bad entry (a path leaving the folder, an unknown kind)
+    goes to `rejected` as a quarantine record and the other sources are still read."""
     config = settings_dir / "sources.yaml"
     if not config.exists():
         raise FileNotFoundError(f"announcement sources config not found: {config}")
-    return ann.load_sources(config)
+    return ann.load_sources(config, rejected=rejected)
 
 
 @dg.multi_asset(
@@ -191,7 +194,7 @@ def announcements(context: dg.AssetExecutionContext, paths: MineralsPaths):
         validators = load_validators(con)
     fetcher = ann.ConditionalFetcher(validators)  # online sources: unchanged feeds answer 304, cost nothing
     documents, quarantined, per_source = [], [], {}
-    for source in _sources(settings.announcements_dir):
+    for source in _sources(settings.announcements_dir, quarantined):
         if not source.enabled or source.kind == "events_csv":
             continue
         docs, bad = ann.read_source(source, settings.announcements_dir, fetch=fetcher)
@@ -234,3 +237,58 @@ def diplomacy_events(context: dg.AssetExecutionContext, paths: MineralsPaths) ->
         context.log.info(f"{path.name}: {len(events)} events, {len(bad)} quarantined")
     return _write(context, paths, "diplomacy_events", pd.concat(frames, ignore_index=True),
                   pd.concat(quarantined, ignore_index=True))
+
+
+class AdhocScenario(dg.Config):
+    """An ad hoc disruption scenario typed in the launchpad, added to the scenario files' scenarios
+    with id 'adhoc'. Leave every field empty to load the files alone."""
+
+    supplier_iso3: str | None = Field(
+        default=None, description="The supplier whose exports are restricted, ISO 3166-1 alpha-3 (e.g. CHN).")
+    mineral: str | None = Field(
+        default=None, description="A mineral of data/reference/hs_mineral_map.csv (e.g. gallium, rare earths).")
+    stage: str | None = Field(
+        default=None, description="A stage (mining, processing, ...), several separated by commas, or 'all' "
+                                  "(the default: every stage the mineral has).")
+    restricted_share: float | None = Field(
+        default=None, description="k, the share of the supplier's exports lost, 0 < k <= 1 (default 1.0: "
+                                  "removed entirely; 0.5: half lost).")
+    description: str | None = Field(default=None, description="What the scenario stands for (optional).")
+
+
+@dg.asset(key=["raw", "disruption_scenarios"], group_name="ingest", kinds={"python", "duckdb"}, pool=WAREHOUSE_POOL,
+          deps=[["raw", "countries"], ["raw", "hs_mineral_map"]])
+def disruption_scenarios(context: dg.AssetExecutionContext, config: AdhocScenario,
+                         paths: MineralsPaths) -> dg.MaterializeResult:
+    """Disruption scenarios from scenarios/*.yaml (one row per scenario and stage): a supplier whose
+    exports of a mineral at some stages are restricted by a share k. A bad scenario (unknown mineral,
+    stage or country, k outside (0, 1]) goes to raw.quarantine with file, line and reason, and the
+    others are loaded. An ad hoc scenario given in the launchpad config is added with id 'adhoc'."""
+    settings = paths.settings()
+    vocabulary = scenarios.Vocabulary.from_reference(REFERENCE_DIR)
+    frame, quarantine, per_file = scenarios.read_scenarios(settings.input_dir / "scenarios", vocabulary,
+                                                           root=settings.input_dir)
+    try:
+        adhoc = scenarios.adhoc_scenario(vocabulary, **config.model_dump())
+    except scenarios.ScenarioConfigError as error:
+        raise dg.Failure(description=str(error)) from error
+    if len(adhoc):
+        frame = pd.concat([frame, adhoc], ignore_index=True)
+        context.log.info(f"ad hoc scenario added: {adhoc.iloc[0]['description']}")
+    for reason in quarantine["reason"]:
+        context.log.warning(f"scenario quarantined: {reason}")
+    listed = frame.groupby("scenario_id", sort=False).agg(
+        supplier_iso3=("supplier_iso3", "first"), mineral=("mineral", "first"),
+        stages=("stage", ", ".join), restricted_share=("restricted_share", "first"),
+    ).reset_index()
+    no_codes = scenarios.without_dependency_codes(frame, vocabulary)
+    if no_codes:
+        context.log.warning("only basket trade codes (left out of the dependency tables), so no rows in "
+                            f"disruption_impacts: {'; '.join(no_codes)}")
+    return _write(context, paths, "disruption_scenarios", frame, quarantine,
+                  scenarios=dg.MetadataValue.md(listed.to_markdown(index=False) if len(listed) else "_no scenarios_"),
+                  scenario_count=len(listed),
+                  scenarios_by_file=dg.MetadataValue.json(per_file),
+                  adhoc_scenario=bool(len(adhoc)),
+                  stages_without_dependency_codes=dg.MetadataValue.json(no_codes))
+

@@ -2,6 +2,7 @@
 
 
 import json
+from datetime import UTC, datetime
 
 import dagster as dg
 import pandas as pd
@@ -111,20 +112,85 @@ def _gx_check(schema: str, table: str) -> dg.AssetChecksDefinition:
 quality_checks = [_gx_check(schema, table) for schema, table in sorted(CHECKED_TABLES)]
 
 
+CHECK_KEYS = [dg.AssetCheckKey(dg.AssetKey([schema, table]), "great_expectations")
+              for schema, table in sorted(CHECKED_TABLES)]
+
+
+def _check_results(context: dg.AssetExecutionContext) -> dict:
+    """The latest evaluation of the asset checks on the assets the publication is built from (the
+    job's dbt tests and every Great Expectations check), read from the instance's event log.
+
+    A check evaluated in this run has `this_run` true; a Great Expectations check the job did not select
+    (the daily announcements job does not check the trade tables) shows its latest evaluation from an
+    earlier run, or `never_run`. Were the event log unable to hold check results, only the names of the blocking
+    checks would be recorded, as passed: publication runs only after the blocking checks of its run passed."""
+    storage = context.instance.event_log_storage
+    if not storage.supports_asset_checks:
+        return {
+            "source": "blocking checks (the event log does not record check results)",
+            "passed": len(CHECK_KEYS),
+            "failed": 0,
+            "checks": [{"asset": key.asset_key.to_user_string(), "check": key.name, "blocking": True, "passed": True}
+                       for key in CHECK_KEYS],
+        }
+    # the checks of this job on the publication's upstream assets, and the Great Expectations gate in any case
+    graph = context.job_def.asset_layer.asset_graph
+    blocking = {key: graph.get_check_spec(key).blocking
+                for key in graph.get_check_keys_for_assets(graph.get_ancestor_asset_keys(context.asset_key))}
+    blocking |= dict.fromkeys(CHECK_KEYS, True)
+    keys = sorted(blocking, key=lambda key: (key.asset_key.to_user_string(), key.name))
+    records = storage.get_latest_asset_check_execution_by_key(keys)
+    checks = []
+    for key in keys:
+        entry: dict = {"asset": key.asset_key.to_user_string(), "check": key.name, "blocking": blocking[key]}
+        record = records.get(key)
+        evaluation = record.event.asset_check_evaluation if record is not None and record.event is not None else None
+        if evaluation is None:
+            entry |= {"status": record.status.value if record is not None else "never_run", "passed": None,
+                      "this_run": record is not None and record.run_id == context.run_id}
+        else:
+            entry |= {
+                "status": record.status.value,
+                "passed": evaluation.passed,
+                "severity": evaluation.severity.value,
+                "description": evaluation.description,
+                "run_id": record.run_id,
+                "this_run": record.run_id == context.run_id,
+                "evaluated_at": datetime.fromtimestamp(record.event.timestamp, UTC).isoformat(),
+                "partition": record.partition,
+                "metadata": {name: value.value for name, value in evaluation.metadata.items()
+                             if isinstance(value.value, str | int | float | bool)},
+            }
+        checks.append(entry)
+    return {
+        "source": "dagster event log",
+        "in_this_run": sum(check["this_run"] for check in checks),
+        "passed": sum(check["passed"] is True for check in checks),
+        "failed": sum(check["passed"] is False for check in checks),
+        "not_evaluated": sum(check["passed"] is None for check in checks),
+        "checks": checks,
+    }
+
+
 @dg.asset(key=["published", "minerals"], group_name="publish", kinds={"duckdb", "parquet"},
           deps=[dg.AssetKey(["marts", name]) for name in MARTS] + [dg.AssetKey(["raw", "trade_flows"])],
           pool=WAREHOUSE_POOL)
 def publication(context: dg.AssetExecutionContext, paths: MineralsPaths) -> dg.MaterializeResult:
-    """The published DuckDB file (every mart plus the quarantine) and one Parquet file per table,
-    written to temporary files and renamed into place. Runs only when every quality check passed."""
+    """A new version of the published DuckDB file (every mart plus the quarantine), one Parquet file
+    per table and a manifest (version, code commit, source vintages, row counts, the quality checks'
+    latest results), written to a temporary folder and switched to in one step (see lib/publish.py).
+    Runs only when every blocking quality check of the run passed."""
     settings = paths.settings()
     tables = {name: f"marts.{name}" for name in MARTS} | {"quarantine": "raw.quarantine"}
-    result = publish_tables(settings.warehouse, settings.publish_dir, tables)
-    context.log.info(f"published {len(tables)} tables to {result.database}")
+    result = publish_tables(settings.warehouse, settings.publish_dir, tables, quality_checks=_check_results(context))
+    context.log.info(f"published version {result.version} ({len(tables)} tables) to {result.version_dir}")
     return dg.MaterializeResult(metadata={
+        "version": result.version,
         "database": dg.MetadataValue.path(str(result.database)),
+        "version_dir": dg.MetadataValue.path(str(result.version_dir)),
         "parquet_dir": dg.MetadataValue.path(str(result.parquet_dir)),
-        "published_at": result.published_at,
+        "published_at": result.created_at,
+        "code_commit": result.manifest["code_commit"] or "unknown",
         "row_counts": dg.MetadataValue.json(result.row_counts),
         "dagster/row_count": sum(result.row_counts.values()),
     })

@@ -94,11 +94,14 @@ class Source:
         return self.path if self.path is not None else str(self.url)
 
 
-def load_sources(config_path: str | Path) -> list[Source]:
+def load_sources(config_path: str | Path, *, rejected: list[dict[str, Any]] | None = None) -> list[Source]:
     """Read and validate the sources config; paths are relative to the config's folder.
 
     The file is either a list of entries or a mapping with a `sources:` list. Each entry needs
     `name`, `kind` (one of KINDS) and exactly one of `path` or `url`; `enabled` defaults to true.
+    A bad entry raises SourceConfigError; with `rejected` (a list) it is left out instead and
+    described there as a quarantine record, so that the other sources are still read. A file that
+    cannot be read as a list of sources always raises.
     """
     config_path = Path(config_path)
     try:
@@ -113,48 +116,67 @@ def load_sources(config_path: str | Path) -> list[Source]:
     sources: list[Source] = []
     seen: set[str] = set()
     for index, entry in enumerate(entries, start=1):
-        label = entry.get("name") if isinstance(entry, dict) else None
-        where = f"{config_path}: source #{index}" + (f" ({label!r})" if label else "")
-
-        def fail(problem: str, where: str = where) -> SourceConfigError:
-            return SourceConfigError(f"{where}: {problem}")
-
-        if not isinstance(entry, dict):
-            raise fail(f"expected a mapping, got {type(entry).__name__}")
-        unknown = sorted(set(entry) - SOURCE_KEYS)
-        if unknown:
-            raise fail(f"unknown key(s) {unknown}; allowed: {sorted(SOURCE_KEYS)}")
-        name = entry.get("name")
-        if not isinstance(name, str) or not SOURCE_NAME.match(name):
-            raise fail("`name` is required: lowercase letters, digits, '_', '-' or '.'")
-        if name in seen:
-            raise fail(f"duplicate source name {name!r}")
-        kind = entry.get("kind")
-        if kind not in KINDS:
-            raise fail(f"unknown kind {kind!r}; expected one of {list(KINDS)}")
-        path, url = entry.get("path"), entry.get("url")
-        if (path is None) == (url is None):
-            raise fail("give exactly one of `path` or `url`")
-        if path is not None:
-            if not isinstance(path, str) or not path.strip():
-                raise fail("`path` must be a non-empty string")
-            if Path(path).is_absolute():
-                raise fail(f"path {path!r} must be relative to {base_dir}")
-            if not (base_dir / path).resolve().is_relative_to(base_dir):
-                raise fail(f"path {path!r} escapes the announcements folder {base_dir}")
-        if url is not None:
-            parts = urlsplit(url) if isinstance(url, str) else None
-            if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-                raise fail(f"url {url!r} must be an absolute http(s) URL")
-        enabled = entry.get("enabled", True)
-        if not isinstance(enabled, bool):
-            raise fail(f"`enabled` must be true or false, got {enabled!r}")
-        description = entry.get("description")
-        if description is not None and not isinstance(description, str):
-            raise fail("`description` must be text")
-        seen.add(name)
-        sources.append(Source(name, kind, path, url, enabled, description))
+        try:
+            source = _source_entry(config_path, base_dir, index, entry, seen)
+        except SourceConfigError as exc:
+            if rejected is None:
+                raise
+            label = entry.get("name") if isinstance(entry, dict) else None
+            rejected.append({
+                "source": label if isinstance(label, str) and label.strip() else config_path.name,
+                "source_file": config_path.name,
+                "source_line": None,  # the reason names the entry: "source #3 ('name')"
+                "reason": str(exc),
+                "record": repr(entry)[:QUARANTINE_RECORD_CHARS],
+            })
+            continue
+        seen.add(source.name)
+        sources.append(source)
     return sources
+
+
+def _source_entry(config_path: Path, base_dir: Path, index: int, entry: Any, seen: set[str]) -> Source:
+    """One validated entry of the sources config; SourceConfigError names the file and the entry."""
+    label = entry.get("name") if isinstance(entry, dict) else None
+    where = f"{config_path}: source #{index}" + (f" ({label!r})" if label else "")
+
+    def fail(problem: str, where: str = where) -> SourceConfigError:
+        return SourceConfigError(f"{where}: {problem}")
+
+    if not isinstance(entry, dict):
+        raise fail(f"expected a mapping, got {type(entry).__name__}")
+    unknown = sorted(set(entry) - SOURCE_KEYS)
+    if unknown:
+        raise fail(f"unknown key(s) {unknown}; allowed: {sorted(SOURCE_KEYS)}")
+    name = entry.get("name")
+    if not isinstance(name, str) or not SOURCE_NAME.match(name):
+        raise fail("`name` is required: lowercase letters, digits, '_', '-' or '.'")
+    if name in seen:
+        raise fail(f"duplicate source name {name!r}")
+    kind = entry.get("kind")
+    if kind not in KINDS:
+        raise fail(f"unknown kind {kind!r}; expected one of {list(KINDS)}")
+    path, url = entry.get("path"), entry.get("url")
+    if (path is None) == (url is None):
+        raise fail("give exactly one of `path` or `url`")
+    if path is not None:
+        if not isinstance(path, str) or not path.strip():
+            raise fail("`path` must be a non-empty string")
+        if Path(path).is_absolute():
+            raise fail(f"path {path!r} must be relative to {base_dir}")
+        if not (base_dir / path).resolve().is_relative_to(base_dir):
+            raise fail(f"path {path!r} escapes the announcements folder {base_dir}")
+    if url is not None:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+            raise fail(f"url {url!r} must be an absolute http(s) URL")
+    enabled = entry.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise fail(f"`enabled` must be true or false, got {enabled!r}")
+    description = entry.get("description")
+    if description is not None and not isinstance(description, str):
+        raise fail("`description` must be text")
+    return Source(name, kind, path, url, enabled, description)
 
 
 def fetch_url(
@@ -214,6 +236,11 @@ MARKDOWN_CLEANUP = (
 TEXT_HEADER = re.compile(r"^(?P<key>date|source)\s*:\s*(?P<value>.*?)\s*$", re.I)
 XML_ENCODING_DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 HTML_CHARSET_DECL = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9._-]+)", re.I)
+# An HTML page (an error, login or bot-check page) served where a feed was expected.
+HTML_PAGE = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S
+)
+HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.I | re.S)
 TRACKING_PARAMS = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid)$", re.I)
 
 
@@ -375,6 +402,11 @@ def _parse_feed_date(raw: str | None) -> date | None:
 
 
 def _read_feed(source: Source, source_file: str, data: bytes, line: int | None):
+    if HTML_PAGE.match(data):
+        title = HTML_TITLE.search(data[:65536])
+        named = " ".join(title.group(1).decode("utf-8", errors="replace").split())[:100] if title else ""
+        raise ValueError("not an RSS or Atom feed: an HTML page was served instead"
+                         + (f" (titled {named!r})" if named else ""))
     encoding = _xml_encoding(data)
     if encoding is not None:
         _decode(data, encoding)  # raises ValueError for undecodable bytes
@@ -390,11 +422,15 @@ def _read_feed(source: Source, source_file: str, data: bytes, line: int | None):
         raise ValueError("not an RSS or Atom feed (no <rss>, <feed> or <rdf:RDF> root)")
 
     documents, quarantine = [], []
-    for entry in parsed.entries:
+    for number, entry in enumerate(parsed.entries, start=1):
         title = _detail_text(entry.get("title_detail"))
         body = _detail_text((entry.get("content") or [None])[0] or entry.get("summary_detail"))
         if not normalize_text(title) and not normalize_text(body):
             reason = "feed item has neither title nor text"
+            quarantine.append(_quarantine(source, source_file, None, reason, dict(entry)))
+            continue
+        if not normalize_text(title) and not (entry.get("link") or "").strip() and not (entry.get("id") or "").strip():
+            reason = f"feed item {number} has no title, link or id: it can be neither named nor traced to its source"
             quarantine.append(_quarantine(source, source_file, None, reason, dict(entry)))
             continue
         published = _parse_feed_date(entry.get("published") or entry.get("updated"))

@@ -27,7 +27,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.lib.countries import CountryMatcher
-from pipelines.lib.frames import FLOW_SCHEMA, HS_VERSIONS_BY_YEAR2, QuarantineLog, finish_flows, source_path, typed_frame
+from pipelines.lib.frames import (
+    FLOW_SCHEMA,
+    HS_VERSIONS_BY_YEAR2,
+    UNREADABLE_FILE_ERRORS,
+    QuarantineLog,
+    finish_flows,
+    source_path,
+    typed_frame,
+    unreadable_reason,
+)
 
 SOURCE = "baci_extract"
 EXTRACT_VINTAGE = "BACI HS17 V202601 (reconciled extract)"
@@ -84,7 +93,8 @@ def read_baci_extract(
 
     Exporter / importer codes go through `CountryMatcher.from_trade_iso3` (``S19`` -> ``XAS``).
     Rows with the wrong field count, unknown codes, a non six-digit HS code or a non-numeric or
-    negative value are quarantined.
+    negative value are quarantined; a file that cannot be read to its end (a truncated gzip,
+    undecodable bytes) is quarantined whole.
     """
     log = QuarantineLog(SOURCE)
     rows: list[dict[str, Any]] = []
@@ -102,63 +112,86 @@ def read_baci_extract(
             stats["files_quarantined"] += 1
             continue
         year = int(year_match["year"])
-        with _open_text(path) as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header is None or [h.strip() for h in header] != _EXTRACT_HEADER:
-                shown = ",".join(header) if header else ""
-                log.add(
-                    rel, 1, f"unexpected header {shown!r}, expected 'i,j,cmd,value'", shown, kind="bad header"
-                )
-                stats["files_quarantined"] += 1
-                continue
-            line_start = reader.line_num + 1
-            for fields in reader:
-                number, line_start = line_start, reader.line_num + 1
-                if not fields:
+        file_rows: list[dict[str, Any]] = []
+        try:
+            with _open_text(path) as handle:
+                reader = csv.reader(handle)
+                header = next(reader, None)
+                if header is None:
+                    log.add(rel, 0, "empty file", "", kind="empty file")
+                    stats["files_quarantined"] += 1
                     continue
-                stats["rows_read"] += 1
-                record = ",".join(fields)
-                if len(fields) != len(_EXTRACT_HEADER):
-                    reason = f"row has {len(fields)} fields, expected {len(_EXTRACT_HEADER)}"
-                    log.add(rel, number, reason, record, kind="wrong field count")
+                if [h.strip() for h in header] != _EXTRACT_HEADER:
+                    shown = ",".join(header)
+                    reason = f"unexpected header {shown!r}, expected 'i,j,cmd,value'"
+                    log.add(rel, 1, reason, shown, kind="bad header")
+                    stats["files_quarantined"] += 1
                     continue
-                exporter_code, importer_code, hs_code, value_text = (f.strip() for f in fields)
-                exporter = matcher.from_trade_iso3(exporter_code)
-                importer = matcher.from_trade_iso3(importer_code)
-                if exporter is None or importer is None:
-                    unknown = exporter_code if exporter is None else importer_code
-                    log.add(
-                        rel, number, f"unknown country code {unknown!r}", record, kind="unknown country code"
-                    )
-                    continue
-                if not _HS6.match(hs_code):
-                    log.add(rel, number, f"HS code {hs_code!r} is not six digits", record, kind="bad HS code")
-                    continue
-                try:
-                    value = _non_negative(value_text)
-                except ValueError:
-                    reason = f"value {value_text!r} is not a non-negative number"
-                    log.add(rel, number, reason, record, kind="bad value")
-                    continue
-                rows.append(
-                    {
-                        "source": SOURCE,
-                        "source_vintage": EXTRACT_VINTAGE,
-                        "reported_by": "reconciled",
-                        "year": year,
-                        "hs_version": EXTRACT_HS_VERSION,
-                        "hs_code": hs_code,
-                        "exporter_iso3": exporter,
-                        "importer_iso3": importer,
-                        "value_usd": value,
-                        "quantity_t": math.nan,
-                        "source_file": rel,
-                        "source_line": number,
-                    }
-                )
+                _read_extract_rows(reader, year, rel, matcher, log, stats, file_rows)
+        except UNREADABLE_FILE_ERRORS as error:
+            # a truncated or damaged file: its last row may be cut short, so the file is left out whole
+            reason = f"{unreadable_reason(error)}; file left out whole ({len(file_rows)} rows read before the error)"
+            log.add(rel, 0, reason, "", kind="unreadable file")
+            stats["files_quarantined"] += 1
+            continue
+        rows.extend(file_rows)
 
     return finish_flows(rows, log, stats)
+
+
+def _read_extract_rows(
+    reader: Any,
+    year: int,
+    rel: str,
+    matcher: CountryMatcher,
+    log: QuarantineLog,
+    stats: dict[str, Any],
+    rows: list[dict[str, Any]],
+) -> None:
+    """The data rows of one extract (after its header) into ``rows``; bad rows into ``log``."""
+    line_start = reader.line_num + 1
+    for fields in reader:
+        number, line_start = line_start, reader.line_num + 1
+        if not fields:
+            continue
+        stats["rows_read"] += 1
+        record = ",".join(fields)
+        if len(fields) != len(_EXTRACT_HEADER):
+            reason = f"row has {len(fields)} fields, expected {len(_EXTRACT_HEADER)}"
+            log.add(rel, number, reason, record, kind="wrong field count")
+            continue
+        exporter_code, importer_code, hs_code, value_text = (f.strip() for f in fields)
+        exporter = matcher.from_trade_iso3(exporter_code)
+        importer = matcher.from_trade_iso3(importer_code)
+        if exporter is None or importer is None:
+            unknown = exporter_code if exporter is None else importer_code
+            log.add(rel, number, f"unknown country code {unknown!r}", record, kind="unknown country code")
+            continue
+        if not _HS6.match(hs_code):
+            log.add(rel, number, f"HS code {hs_code!r} is not six digits", record, kind="bad HS code")
+            continue
+        try:
+            value = _non_negative(value_text)
+        except ValueError:
+            reason = f"value {value_text!r} is not a non-negative number"
+            log.add(rel, number, reason, record, kind="bad value")
+            continue
+        rows.append(
+            {
+                "source": SOURCE,
+                "source_vintage": EXTRACT_VINTAGE,
+                "reported_by": "reconciled",
+                "year": year,
+                "hs_version": EXTRACT_HS_VERSION,
+                "hs_code": hs_code,
+                "exporter_iso3": exporter,
+                "importer_iso3": importer,
+                "value_usd": value,
+                "quantity_t": math.nan,
+                "source_file": rel,
+                "source_line": number,
+            }
+        )
 
 
 # --------------------------------------------------------------------------- native releases
@@ -188,6 +221,8 @@ def read_baci_country_codes(
     unresolved: dict[int, str] = {}
     for row in reader:
         row = {key.strip(): (value or "").strip() for key, value in row.items() if key}
+        if not row["country_code"].isdigit():
+            raise ValueError(f"{path} line {reader.line_num}: country_code {row['country_code']!r} is not a number")
         code = int(row["country_code"])
         iso3 = (
             matcher.from_trade_code(code)
@@ -326,7 +361,8 @@ def read_baci_release(
     never sits in a DataFrame. ``value_usd`` is ``v * 1000``; ``quantity_t`` is ``q`` (empty or
     ``NA``: NaN). Lines DuckDB rejects (wrong column count, bad quoting) and rows with
     non-numeric or negative values, a year differing from the file name or an unknown country
-    code are quarantined with their physical line number.
+    code are quarantined with their physical line number. A file that cannot be read to its end
+    (a truncated gzip) or whose country codes file is unusable is quarantined whole (line 0).
     """
     csv_path = Path(csv_path)
     rel = source_path(csv_path, root)
@@ -341,25 +377,61 @@ def read_baci_release(
         stats["quarantine_reasons"] = log.reasons()
         return flows, log.frame(), stats
 
+    def reject_file(
+        reason: str, kind: str, line: int = 0, record: str = ""
+    ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+        log.add(rel, line, reason, record, kind=kind)
+        stats["files_quarantined"] = 1
+        return finish(typed_frame([], FLOW_SCHEMA))
+
     name = _RELEASE_NAME.match(csv_path.name)
     hs_version = HS_VERSIONS_BY_YEAR2.get(name["hs"]) if name else None
     if name is None or hs_version is None:
-        log.add(rel, 0, "file name is not BACI_HS<yy>_Y<year>_V<version>.csv", "", kind="bad file name")
-        stats["files_quarantined"] = 1
-        return finish(typed_frame([], FLOW_SCHEMA))
+        return reject_file("file name is not BACI_HS<yy>_Y<year>_V<version>.csv", "bad file name")
     year = int(name["year"])
     vintage = f"BACI HS{name['hs']} V{name['version']}"
-    header = _first_line(csv_path).lstrip("\ufeff")
+    try:
+        header = _first_line(csv_path).lstrip("\ufeff")
+    except UNREADABLE_FILE_ERRORS as error:
+        return reject_file(unreadable_reason(error), "unreadable file")
     if [h.strip().strip('"') for h in header.split(",")] != _RELEASE_HEADER:
-        log.add(rel, 1, f"unexpected header {header!r}, expected 't,i,j,k,v,q'", header, kind="bad header")
-        stats["files_quarantined"] = 1
-        return finish(typed_frame([], FLOW_SCHEMA))
-    codes, unresolved = read_baci_country_codes(country_codes_path, matcher)
+        return reject_file(f"unexpected header {header!r}, expected 't,i,j,k,v,q'", "bad header", 1, header)
+    try:
+        codes, unresolved = read_baci_country_codes(country_codes_path, matcher)
+    except OSError as error:
+        label = Path(country_codes_path).name
+        return reject_file(f"unusable country codes file {label}: {error.strerror}", "unusable country codes")
+    except ValueError as error:  # the message starts with the codes file's path
+        label, problem = Path(country_codes_path).name, str(error).removeprefix(str(country_codes_path))
+        return reject_file(f"unusable country codes file {label}{problem}", "unusable country codes")
+    try:
+        flows = _read_release_rows(csv_path, hs6, codes, unresolved, year, hs_version, vintage, rel, log, stats)
+    except (duckdb.Error, *UNREADABLE_FILE_ERRORS) as error:
+        # a truncated or damaged file (DuckDB's scan or the line count stopped early): left out whole
+        problem = unreadable_reason(error) if isinstance(error, UNREADABLE_FILE_ERRORS) else str(error).split("\n")[0]
+        return reject_file(f"unreadable BACI release ({problem}); file left out whole", "unreadable file")
+    return finish(flows)
 
+
+def _read_release_rows(
+    csv_path: Path,
+    hs6: Iterable[str] | None,
+    codes: dict[int, str],
+    unresolved: dict[int, str],
+    year: int,
+    hs_version: str,
+    vintage: str,
+    rel: str,
+    log: QuarantineLog,
+    stats: dict[str, Any],
+) -> pd.DataFrame:
+    """Scan one release with DuckDB, quarantine the lines it rejects and build the flows. Every read
+    of the file is over before anything is quarantined, so a damaged file leaves no partial record."""
     # The physical line count (to place rows after blank lines) runs beside DuckDB's scan.
     with duckdb.connect() as con, ThreadPoolExecutor(max_workers=1) as pool:
         line_count = pool.submit(_physical_line_count, csv_path)
         kept, ordinals, accepted, rejects = _scan_release(con, csv_path, hs6)
+        physical_lines = line_count.result()
         rejected_lines = sorted({int(line) for line, *_ in rejects})
         for line, error_type, message, raw in sorted(rejects):
             reason = f"malformed CSV line ({error_type.lower()}: {message})"
@@ -374,11 +446,10 @@ def read_baci_release(
         stats["rows_filtered"] = accepted - kept.num_rows
 
         skipped = rejected_lines
-        if line_count.result() != 1 + accepted + len(rejected_lines):
+        if physical_lines != 1 + accepted + len(rejected_lines):
             skipped = rejected_lines + _blank_lines(csv_path)
         kept = kept.append_column("source_line", pa.array(_lines_for_ordinals(ordinals, skipped)))
-        flows = _release_flows(con, kept, codes, unresolved, year, hs_version, vintage, rel, log)
-    return finish(flows)
+        return _release_flows(con, kept, codes, unresolved, year, hs_version, vintage, rel, log)
 
 
 # Checks on the kept rows, in order: the first that applies is the row's reason.

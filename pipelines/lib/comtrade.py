@@ -36,6 +36,7 @@ CLASSIFICATIONS: dict[str, str] = {
 }
 _REPORTED_BY = {"M": "importer", "X": "exporter"}
 _HS_CODE = re.compile(r"^\d{2}(?:\d{2}){0,2}$")
+_RECORD_CHARS = 2000  # a whole-file problem keeps the start of the file as its record
 _NOT_RESPONSES = re.compile(r"^(manifest|.*metadata.*)\.json$", re.IGNORECASE)
 
 
@@ -45,13 +46,30 @@ def comtrade_files(directory: str | Path) -> list[Path]:
     return sorted(p for p in Path(directory).rglob("*.json") if not _NOT_RESPONSES.match(p.name))
 
 
+class _Object(dict):
+    """A JSON object that remembers the keys it repeats (``json`` silently keeps the last value)."""
+
+    repeated: tuple[str, ...] = ()
+
+
+def _object(pairs: list[tuple[str, Any]]) -> _Object:
+    found = _Object(pairs)
+    if len(found) < len(pairs):
+        keys = [key for key, _ in pairs]
+        found.repeated = tuple(sorted({key for key in keys if keys.count(key) > 1}))
+    return found
+
+
 def _number(value: Any) -> float | None:
     """A finite float from a JSON number; ``None`` for null; raises ValueError otherwise."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{value!r} is not a number")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise ValueError(f"{str(value)[:20]}... ({len(str(value))} digits) is not finite") from None
     if not math.isfinite(number):
         raise ValueError(f"{value!r} is not finite")
     return number
@@ -72,9 +90,10 @@ def read_comtrade(
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Read Comtrade JSON responses into canonical flows.
 
-    A file that is not valid JSON, lacks a ``data`` list or has ``error`` set is quarantined as a
-    whole; the other files still flow. Unknown reporter / partner codes, unknown classifications,
-    unknown flow codes and non-numeric or negative values quarantine the record.
+    A file that is not UTF-8 JSON, has ``error`` set, lacks a ``data`` list or repeats a key is
+    quarantined as a whole; the other files still flow. Unknown reporter / partner codes, unknown
+    classifications, unknown flow codes, repeated keys and non-numeric, infinite or negative
+    values quarantine the record.
     """
     log = QuarantineLog(SOURCE)
     rows: list[dict[str, Any]] = []
@@ -84,19 +103,41 @@ def read_comtrade(
         path = Path(path)
         rel = source_path(path, root)
         stats["files_read"] += 1
-        text = path.read_bytes().decode("utf-8", errors="replace")
+        raw = path.read_bytes()
         try:
-            payload = json.loads(text)
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            byte = raw[error.start : error.start + 1].hex()
+            reason = f"undecodable bytes: not valid UTF-8 (byte 0x{byte} at offset {error.start})"
+            log.add(rel, 0, reason, raw[:_RECORD_CHARS].decode("utf-8", errors="replace"), kind="not UTF-8")
+            stats["files_quarantined"] += 1
+            continue
+        if not text.strip():
+            log.add(rel, 0, "empty file", "", kind="empty file")
+            stats["files_quarantined"] += 1
+            continue
+        shown = text[:_RECORD_CHARS]
+        try:
+            payload = json.loads(text, object_pairs_hook=_object)
         except json.JSONDecodeError as error:
-            log.add(rel, 0, f"invalid JSON: {error.msg} at line {error.lineno}", text, kind="invalid JSON")
+            log.add(rel, 0, f"invalid JSON: {error.msg} at line {error.lineno}", shown, kind="invalid JSON")
+            stats["files_quarantined"] += 1
+            continue
+        except RecursionError:
+            log.add(rel, 0, "invalid JSON: nested too deeply to be a response", shown, kind="invalid JSON")
+            stats["files_quarantined"] += 1
+            continue
+        if isinstance(payload, dict) and payload.get("error"):
+            log.add(rel, 0, f"API returned an error: {payload['error']}", shown, kind="API error")
             stats["files_quarantined"] += 1
             continue
         if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
-            log.add(rel, 0, "response has no 'data' list", text, kind="no data list")
+            log.add(rel, 0, "response has no 'data' list", shown, kind="no data list")
             stats["files_quarantined"] += 1
             continue
-        if payload.get("error"):
-            log.add(rel, 0, f"API returned an error: {payload['error']}", text, kind="API error")
+        if payload.repeated:
+            reason = f"response repeats key(s) {list(payload.repeated)}: which value holds is ambiguous"
+            log.add(rel, 0, reason, shown, kind="repeated key")
             stats["files_quarantined"] += 1
             continue
 
@@ -105,6 +146,10 @@ def read_comtrade(
             raw = json.dumps(record, ensure_ascii=False)
             if not isinstance(record, dict):
                 log.add(rel, index, "record is not a JSON object", raw, kind="not an object")
+                continue
+            if record.repeated:
+                reason = f"record repeats key(s) {list(record.repeated)}: which value holds is ambiguous"
+                log.add(rel, index, reason, raw, kind="repeated key")
                 continue
             if not _is_total(record):
                 stats["rows_filtered"] += 1

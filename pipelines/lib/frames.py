@@ -6,7 +6,10 @@ Every reader returns ``(rows, quarantine, stats)``. ``quarantine`` always has th
 
 from __future__ import annotations
 
+import csv
+import gzip
 import os
+import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -49,6 +52,29 @@ HS_VERSIONS_BY_YEAR2: dict[str, str] = {
     "17": "HS2017",
     "22": "HS2022",
 }
+
+
+# What reading a damaged file raises: truncated or corrupt compression, undecodable bytes, broken
+# CSV quoting, I/O errors. `unreadable_reason` turns each into a quarantine reason.
+UNREADABLE_FILE_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, UnicodeDecodeError, zlib.error, csv.Error)
+
+
+def unreadable_reason(error: BaseException) -> str:
+    """Why a file could not be read to its end, for a quarantine reason."""
+    if isinstance(error, EOFError):
+        return f"truncated compressed file ({error})"
+    if isinstance(error, gzip.BadGzipFile):
+        return f"not a gzip file ({error})"
+    if isinstance(error, zlib.error):
+        return f"damaged compressed data ({error})"
+    if isinstance(error, UnicodeDecodeError):
+        byte = error.object[error.start : error.start + 1].hex()
+        return f"undecodable bytes: not valid {error.encoding} (byte 0x{byte})"
+    if isinstance(error, csv.Error):
+        return f"malformed CSV ({error})"
+    if isinstance(error, OSError):
+        return f"cannot read the file ({error.strerror or error})"
+    return f"{type(error).__name__}: {error}"
 
 
 def typed_frame(records: Iterable[Mapping[str, Any]], schema: Mapping[str, str]) -> pd.DataFrame:

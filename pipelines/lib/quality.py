@@ -272,6 +272,33 @@ def suite_for(table: str, known_codes: list[str]) -> list[gxe.Expectation]:
             _why(gxe.ExpectColumnValuesToBeBetween(column="partner_production_t", min_value=0, strict_min=True),
                  "partners without production have no row"),
         ]
+    # disruption_impacts may be empty (no scenario's supplier sells its mineral at its stages in the data).
+    if table == "disruption_impacts":
+        return [
+            *_not_null(["scenario_id", "supplier_iso3", "restricted_share", "importer_iso3", "mineral", "stage", "year",
+                        "basis", "total_imports", "supplier_amount", "supplier_share", "lost_share", "lost_amount",
+                        "remaining_imports", "n_suppliers_before", "n_suppliers_after", "hhi_before",
+                        "supply_fully_lost", "partner_supplies", "partner_suppliers"],
+                       "every impact row is complete; only the after-columns are NULL, when the supply is fully lost"),
+            _why(gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=["scenario_id", "importer_iso3", "mineral", "stage", "year", "basis"]),
+                 "one row per scenario and affected dependency"),
+            *_iso3(["supplier_iso3", "importer_iso3", "top_supplier_after"], known_codes),
+            _years(),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="stage", value_set=STAGES), "stages come from one vocabulary"),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="basis", value_set=BASES), "value and quantity are never mixed"),
+            _why(gxe.ExpectColumnValuesToBeBetween(column="restricted_share", min_value=0, max_value=1, strict_min=True),
+                 "a restricted share k is in (0, 1]: 1 removes the supplier, 0.5 halves its exports"),
+            *_unit_interval(["supplier_share", "lost_share", "hhi_before", "hhi_after", "top_supplier_share_after"],
+                            "shares and HHI are on a 0-1 scale"),
+            _why(gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="supplier_share", column_B="lost_share",
+                                                             or_equal=True),
+                 "lost_share = k × supplier_share never exceeds the supplier's share"),
+            _why(gxe.ExpectColumnValuesToBeBetween(column="remaining_imports", min_value=0),
+                 "what remains after the loss is never negative"),
+            _why(gxe.ExpectColumnValuesToBeBetween(column="n_suppliers_after", min_value=0),
+                 "a count of remaining suppliers is never negative"),
+        ]
     raise KeyError(f"no quality suite is defined for table {table!r}")
 
 

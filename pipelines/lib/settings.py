@@ -41,6 +41,20 @@ def max_bad_row_share() -> float:
     return value
 
 
+def keep_versions() -> int:
+    """MINERALS_KEEP_VERSIONS: how many published versions stay in `<publish dir>/versions/`
+    (default 5, at least 2). The version being pointed to is never deleted, and the one it
+    replaced is kept so that a reader that followed the link just before the switch can still open it."""
+    raw = os.environ.get("MINERALS_KEEP_VERSIONS", "5")
+    try:
+        value = int(raw)
+    except ValueError as error:
+        raise ValueError(f"MINERALS_KEEP_VERSIONS must be a whole number of at least 2, got {raw!r}") from error
+    if value < 2:
+        raise ValueError(f"MINERALS_KEEP_VERSIONS must be at least 2, got {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     input_dir: Path

@@ -20,6 +20,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,7 @@ __all__ = [
     "empty_flows",
     "empty_quarantine",
     "mineral_hs6_codes",
+    "quarantine_impossible",
     "read_all",
     "read_baci_country_codes",
     "read_baci_extract",
@@ -126,7 +128,8 @@ def read_all(
     the input files looked at (relative to ``root``). ``root`` is the folder ``source_file`` is
     relative to (default: ``trade_dir``). With ``years`` (first, last), only flows of those years are
     returned and BACI releases of other years are not read at all; problems found in multi-year
-    files are quarantined whatever the years."""
+    files are quarantined whatever the years, and so are flows no trade can have
+    (`quarantine_impossible`)."""
     trade_dir = Path(trade_dir)
     root = trade_dir if root is None else Path(root)
     say = log or (lambda message: None)
@@ -138,6 +141,11 @@ def read_all(
 
     def keep(name: str, result: tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]) -> None:
         rows, quarantine, reader_stats = result
+        rows, impossible = quarantine_impossible(rows)
+        if len(impossible):
+            quarantine = pd.concat([quarantine, impossible], ignore_index=True)
+            reader_stats["rows_kept"] = reader_stats.get("rows_kept", 0) - len(impossible)
+            reader_stats["rows_quarantined"] = reader_stats.get("rows_quarantined", 0) + len(impossible)
         if years is not None:
             rows = rows[rows["year"].between(*years)]
         if len(rows):
@@ -226,6 +234,46 @@ def release_year(path: str | Path) -> int | None:
     match = re.search(r"_Y(\d{4})_", Path(path).name)
     return int(match.group(1)) if match else None
 
+
+
+# Bounds no single flow can cross: a figure beyond them is a parsing or unit error in that row, which
+# is quarantined. Figures within them but implausible for one mineral flow (over 1e10 t or 1e13 USD)
+# are left to the raw trade quality check, which stops publication.
+FIRST_HS_YEAR = 1988  # the Harmonized System came into force on 1 January 1988
+MAX_FLOW_VALUE_USD = 1e15  # about ten times world GDP
+MAX_FLOW_QUANTITY_T = 1e12  # about ten times the mass of all materials extracted worldwide in a year
+
+
+def quarantine_impossible(flows: pd.DataFrame, today: date | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split off flows no trade can have: a year before the HS existed or after this one, a value
+    over `MAX_FLOW_VALUE_USD` or a quantity over `MAX_FLOW_QUANTITY_T`. Returns (kept, quarantine)."""
+    if flows.empty:
+        return flows, empty_quarantine()
+    last_year = (today or date.today()).year
+    bad_year = ~flows["year"].between(FIRST_HS_YEAR, last_year)
+    bad_value = flows["value_usd"].fillna(0) > MAX_FLOW_VALUE_USD
+    bad_quantity = flows["quantity_t"].fillna(0) > MAX_FLOW_QUANTITY_T
+    bad = bad_year | bad_value | bad_quantity
+    if not bad.any():
+        return flows, empty_quarantine()
+    records = []
+    for row, year_wrong, value_wrong in zip(
+        flows[bad].itertuples(index=False), bad_year[bad], bad_value[bad], strict=True
+    ):
+        if year_wrong:
+            reason = f"year {row.year} is impossible for an HS trade flow (HS years run {FIRST_HS_YEAR}-{last_year})"
+        elif value_wrong:
+            reason = (f"value_usd {row.value_usd:.4g} is impossible for one flow "
+                      f"(over {MAX_FLOW_VALUE_USD:.0e} USD, about ten times world GDP)")
+        else:
+            reason = (f"quantity_t {row.quantity_t:.4g} is impossible for one flow "
+                      f"(over {MAX_FLOW_QUANTITY_T:.0e} t, about ten times all materials extracted in a year)")
+        records.append({
+            "source": row.source, "source_file": row.source_file, "source_line": row.source_line, "reason": reason,
+            "record": f"{row.year} {row.hs_code} {row.exporter_iso3}->{row.importer_iso3} "
+                      f"value_usd={row.value_usd} quantity_t={row.quantity_t}",
+        })
+    return flows[~bad], typed_frame(records, QUARANTINE_SCHEMA)
 
 
 FLOW_KEY = ["source", "reported_by", "year", "hs_code", "exporter_iso3", "importer_iso3"]

@@ -185,6 +185,10 @@ def read_trademap(
             log.add(rel, 0, f"file is not valid UTF-8 ({error.reason})", "", kind="not UTF-8")
             stats["files_quarantined"] += 1
             continue
+        if not text.strip():
+            log.add(rel, 0, "empty file", "", kind="empty file")
+            stats["files_quarantined"] += 1
+            continue
         lines = [line.rstrip("\r") for line in text.split("\n")]
         data_lines = [(number, line) for number, line in enumerate(lines[1:], start=2) if line.strip()]
         stats["rows_read"] += len(data_lines)
@@ -257,6 +261,15 @@ def read_trademap(
                         )
                         continue
                     quantity = float(cell)
+                    if not math.isfinite(quantity):  # hundreds of digits overflow to infinity
+                        log.add(
+                            rel,
+                            number,
+                            f"{column.year} quantity {cell[:20]!r}... ({len(cell)} digits) is not a finite number",
+                            line,
+                            kind="quantity is not a number",
+                        )
+                        continue
                     if quantity < 0:
                         log.add(
                             rel,

@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -162,8 +163,11 @@ def read_usgs_mcs(
     """Read the world sections of an MCS data release.
 
     One output row per input row. Rows whose country name does not resolve, whose statistic is not
-    production / reserves / capacity, whose year is not an integer or whose field count differs
-    from the header are quarantined. ``source_line`` is the physical line where the record starts.
+    production / reserves / capacity, whose year is not an integer, whose value is a broken number
+    (``1e309``, ``-5``, ``12.5.3``; see `_bad_number`) or whose field count differs from the header
+    are quarantined. ``source_line`` is the physical line where the record starts. A file that is
+    not ``encoding`` text is quarantined whole (line 0); broken quoting stops the read at the
+    record where it starts, which is quarantined with the reason.
     """
     csv_path = Path(csv_path)
     rel = source_path(csv_path, root)
@@ -180,7 +184,20 @@ def read_usgs_mcs(
         "rows_without_tonnes": 0,
     }
 
-    text = csv_path.read_bytes().decode(encoding)
+    raw = csv_path.read_bytes()
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        byte = raw[error.start : error.start + 1].hex()
+        reason = f"undecodable bytes: not valid {encoding} text (byte 0x{byte} at offset {error.start})"
+        log.add(rel, 0, reason, "", kind="undecodable file")
+        return _finish(rows, log, stats, flags)
+    if not text.strip():
+        log.add(rel, 0, "empty file", "", kind="empty file")
+        return _finish(rows, log, stats, flags)
+    if "\x00" in text:
+        log.add(rel, 0, "binary content (NUL bytes; UTF-16 or not a text file), not a CSV", "", kind="binary file")
+        return _finish(rows, log, stats, flags)
     physical = text.split("\n")  # physical lines; the reader gets them one by one so line_num counts them
     reader = csv.reader(line + "\n" for line in physical)
     header = next(reader, None)
@@ -190,7 +207,8 @@ def read_usgs_mcs(
         return _finish(rows, log, stats, flags)
 
     start = reader.line_num + 1
-    for fields in reader:
+    broken: list[csv.Error] = []
+    for fields in _records(reader, broken):
         line, start = start, reader.line_num + 1
         if not fields:
             continue
@@ -222,6 +240,10 @@ def read_usgs_mcs(
             log.add(rel, line, f"year {row['Year']!r} is not an integer", record, kind="bad year")
             continue
         value, flag = parse_value(row["Value"])
+        problem = _bad_number(row["Value"], value, flag)
+        if problem is not None:
+            log.add(rel, line, problem, record, kind="bad value")
+            continue
         flags[flag or "NUMBER"] = flags.get(flag or "NUMBER", 0) + 1
         factor = tonnes_factor(row["Unit"])
         mineral, stage = commodity_map.lookup(row["Commodity"], row["Statistics_detail"])
@@ -252,7 +274,40 @@ def read_usgs_mcs(
                 "source_line": line,
             }
         )
+    if broken:  # broken quoting (an unterminated quote swallowing the rest of the file)
+        reason = f"malformed CSV from line {start} on ({broken[0]}); the rest of the file is not read"
+        log.add(rel, start, reason, physical[start - 1][:500], kind="malformed CSV")
     return _finish(rows, log, stats, flags)
+
+
+def _records(reader: Iterator[list[str]], broken: list[csv.Error]) -> Iterator[list[str]]:
+    """The reader's records until the end or until the CSV breaks (the error goes to ``broken``)."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        broken.append(error)
+
+
+def _bad_number(text: str, value: float, flag: str | None) -> str | None:
+    """Why a value cell is a broken number rather than a number or a USGS marker, or None.
+
+    A number that overflows (hundreds of digits), a float literal (``1e309``, ``NaN``, ``-5``)
+    or digits in no USGS layout (``12.5.3``); words such as "Large" or "XX" are markers."""
+    shown = f"{text!r}" if len(text) <= 40 else f"{text[:20]!r}... ({len(text)} characters)"
+    if flag is None:
+        return None if math.isfinite(value) else f"value {shown} is not a finite number"
+    if flag != "TEXT":
+        return None
+    cleaned = text.strip()
+    try:
+        number = float(cleaned.replace(",", ""))
+    except ValueError:
+        return f"value {shown} is not a number" if any(c.isdigit() for c in cleaned) else None
+    if not math.isfinite(number):
+        return f"value {shown} is not a finite number"
+    if number < 0:
+        return f"value {shown} is negative"
+    return f"value {shown} is not a number in the USGS layout"
 
 
 def _finish(
