@@ -18,11 +18,15 @@ Pure Python, no Dagster and no I/O. `extract(title, body)` returns:
   words inside names of companies, organisations, programmes and places do not count, nor do
   those of sentences about a company's other business.
 * `stages`: the value-chain stages (STAGES) the announced action covers; end uses, the source of
-  what is bought and "explore" in the sense of "consider" are not stages.
+  what is bought, what buyers do with it and "explore" in the sense of "consider" are not stages.
+  Nor are the stages of context sentences (facilities a place already hosts, past events, who owns
+  existing operations, market talk, a company describing itself), and stages that the text says
+  are not covered, not discussed or left to a later agreement are removed from the whole text.
 * `instrument`: one of INSTRUMENTS, and `is_cooperation`. An instrument that is only sought,
   negotiated, negated or named as a goal ("to mobilise investment") is not the instrument; talks
   that were held are a meeting, planned ones are not. Cooperation needs two states or a grouping;
-  one state dealing with a company is not cooperation.
+  one state dealing with a company is not cooperation. Market reports (prices moved) and event
+  notices announce nothing: no instrument, no parties, no stages.
 * `published_date`: ISO date from a metadata line, the dateline or the first full date in the text.
 * `evidence`: for each non-empty field, the sentence that supports it.
 
@@ -553,9 +557,11 @@ STAGE_TERMS: dict[str, tuple[str, ...]] = {
         "mining", "mine", "mines", "mined", "extraction", "extractive", "exploitation", "in-situ recovery",
         "in situ recovery", "in-situ leach", "in-situ leaching",
     ),
+    # (a company named by its trade, "a refiner" or "recyclers", says who acts or buys, not which
+    # stage is covered, so agent nouns are not terms)
     "processing": (
-        "processing", "processed", "processor", "processors", "refine", "refines", "refined", "refining", "refinery",
-        "refineries", "refiner", "refiners", "smelt", "smelts", "smelted", "smelting", "smelter", "smelters",
+        "processing", "processed", "refine", "refines", "refined", "refining", "refinery",
+        "refineries", "smelt", "smelts", "smelted", "smelting", "smelter", "smelters",
         "smelteries", "separation", "separates", "separated", "separating", "beneficiation",
         "reprocess", "reprocesses", "reprocessed", "reprocessing",
         "solvent extraction", "solvent-extraction", "concentrator", "concentrators", "purification plant",
@@ -564,7 +570,7 @@ STAGE_TERMS: dict[str, tuple[str, ...]] = {
         "downstreaming", "value addition",
     ),
     "recycling": (
-        "recycle", "recycles", "recycled", "recycling", "recycler", "recyclers", "e-waste", "ewaste",
+        "recycle", "recycles", "recycled", "recycling", "e-waste", "ewaste",
         "electronic waste", "recovery", "recover", "recovers", "recovered", "recovering", "end-of-life",
         "urban mining",
     ),
@@ -578,11 +584,28 @@ STAGE_TERMS: dict[str, tuple[str, ...]] = {
 }
 # ... and regular expressions for wording that is not a fixed term.
 STAGE_PHRASES: dict[str, tuple[str, ...]] = {
-    "exploration": (r"\bsurvey(?:s|ed|ing)?\s+(?:[\w-]+\s+){0,3}?(?:deposits|resources|reserves)\b",),
+    "exploration": (
+        r"\bsurvey(?:s|ed|ing)?\s+(?:[\w-]+\s+){0,3}?(?:deposits|resources|reserves)\b",
+        # geophysics, drilling and resource estimates are exploration work
+        r"\b(?:(?:airborne|geophysical|geochemical|aeromagnetic|magnetic|radiometric|gravity)\s+(?:[\w-]+\s+){0,2}?"
+        r"surveys?|(?:exploratory|follow-up|infill|step-out|diamond|core)\s+drilling|drilling\s+(?:programmes?"
+        r"|programs?|targets?|data|results)|resource estimates?|(?:field|regional)\s+mapping"
+        r"|(?:mineral|geological|geophysical|geochemical)\s+survey\s+data)\b",
+    ),
+    "mining": (
+        # developing a deposit or a brine wellfield is mine development
+        r"\b(?:develop(?:s|ed|ing)?|exploit(?:s|ed|ing)?)\s+(?:(?:a|an|the|its|their)\s+)?(?:[\w-]+\s+){0,3}?"
+        r"(?:deposits?|orebod(?:y|ies))\b",
+        r"\b(?:brine\s+)?well-?fields?\b",
+    ),
     "processing": (
         r"\b(?:to|and|will|would|can|could|also) process\b",
         r"\b(?:to|will|would|can|could) separate\b",
         r"\bhydrometallurg\w*",
+        # concentrating ore, and turning a mineral into a chemical or a metal
+        r"\bconcentrat(?:e|es|ed|ing)\s+(?:[\w-]+\s+){0,2}?ores?\b",
+        r"\b(?:turn|turns|turning|convert|converts|converting)\s+(?:[\w-]+\s+){0,4}?into\s+(?:[\w-]+\s+){0,3}?"
+        r"(?:carbonate|hydroxide|sulphate|sulfate|oxides?|concentrates?|chemicals)\b",
         # a plant that makes a mineral chemical ("lithium sulphate plant") processes the mineral
         r"\b(?:sulphate|sulfate|hydroxide|carbonate|oxide|chloride)\s+(?:plants?|refiner(?:y|ies)|facilit(?:y|ies)"
         r"|production|capacity)\b",
@@ -605,9 +628,9 @@ END_USE_SECTORS = (
 NON_STAGE_PHRASES = (
     r"\b(?:ministry|minister|ministers|department|bureau|secretary|chamber|council|director|directorate) (?:of|for)"
     r" (?:mines|mining)\b",
-    r"\b(?:mines|mining) (?:minister|ministers|ministry|department|secretary|regulator|authority|law|code|officials?"
-    r"|delegations?|authorities|administration|chiefs?|experts?|executives?|engineers?|areas?|regions?|districts?"
-    r"|belts?|hubs?|heartland|towns?|communit(?:y|ies)|jobs|workers|unions?|royalt(?:y|ies))\b",
+    r"\b(?:mines|mining) (?:minister|ministers|ministry|ministries|department|secretary|regulator|authority|law|code"
+    r"|officials?|delegations?|authorities|administration|chiefs?|experts?|executives?|engineers?|areas?|regions?"
+    r"|districts?|belts?|hubs?|heartland|towns?|communit(?:y|ies)|jobs|workers|unions?|royalt(?:y|ies)|partners)\b",
     # a company's other business in a relative clause ("Bluebonnet, which makes magnets in Texas,")
     r",\s*which (?:already |also )?(?:makes|produces|operates|runs|owns|manufactures|mines|refines|supplies)\b[^,.;]*",
     r"\b(?:company|firm|group|producer|miner|operator) (?:that|which) (?:already |also )?(?:runs|operates|owns"
@@ -616,9 +639,9 @@ NON_STAGE_PHRASES = (
     r"\b(?:mined|extracted|dug)\s+(?:in|at|from)\b",
     r"\b(?:minister|ministers|ministry|ministries|department|bureau) (?:of|for) (?:[\w-]+ (?:and|&) (?:of )?)?"
     r"(?:mines|mining)\b",
-    r"\b(?:closed|former|abandoned|old|legacy|disused|derelict) mines?(?: sites?)?\b",
-    r"\bmining (?:skills|training|education|schools?|conferences?|week|show|congress|expo|summit|forum|events?|fairs?"
-    r"|indaba|cadastre)\b",
+    r"\b(?:closed|former|abandoned|old|legacy|disused|derelict)\s+(?:[\w-]+\s+){0,2}?mines?(?: sites?)?\b",
+    r"\bmining (?:[\w-]+ )?(?:skills|training|education|schools?|conferences?|week|show|congress|expo|summit|forum"
+    r"|events?|fairs?|indaba|cadastre)\b",
     r"\b(?:roads?|rail(?:way)?s?|lines?|power lines?|access|transmission lines?)\s+(?:to|for|serving)\s+"
     r"(?:[\w-]+\s+){0,4}?(?:mines?|smelters?|refiner(?:y|ies))\b",
     r"\b(?:reach|reaches|reaching)\s+(?:[\w-]+\s+){0,4}?(?:mines?|smelters?|refiner(?:y|ies))\b",
@@ -632,6 +655,8 @@ NON_STAGE_PHRASES = (
     # what is recycled ("recovers neodymium from end-of-life magnets") is not made
     r"\bfrom (?:[\w-]+ ){0,2}?(?:end-of-life|scrap|scrapped|waste|spent|used|old|discarded|obsolete) (?:[\w-]+ )?"
     r"(?:magnets|batteries|cells|electronics|products|motors|components)\b",
+    r"\bmagnets\b(?=\s+from\s+(?:[\w-]+\s+){0,3}?(?:end-of-life|scrap|scrapped|waste|spent|used|old|discarded"
+    r"|obsolete)\b)",
     r"\b(?:magnets?|battery|batteries|cells?)(?=[- ]recycl)",
     r"(?-i:\b(?:Geological|Geoscience) (?:Survey|Institute)\b)",
     r"\b(?:data|information|visa|application|applications|payment|order|claims|signal|food|word|image|language"
@@ -655,7 +680,7 @@ NON_STAGE_PHRASES = (
     r"|losses|investments?|funds|debts?)\b",
     # rights and titles to explore or mine are administration, not the stage itself
     r"\b(?:exploration|mining|prospecting)(?: and (?:exploration|mining|prospecting))? (?:titles?|licen[cs]es?|rights"
-    r"|permits?|concessions?|claims?|cadastres?"
+    r"|permits?|concessions?|claims?|cadastres?|approvals?|permitting"
     r"|leases?|royalt(?:y|ies)|taxes|tax|codes?|laws?|regulations?|acts?|bills?)\b",
     # a road or railway that carries the output of mines is transport
     r"\b(?:links?|linking|connects?|connecting|serv(?:e|es|ing))\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:mines|smelters"
@@ -665,7 +690,8 @@ NON_STAGE_PHRASES = (
     r"\b(?:land|anti-personnel|sea) mines?\b",
     r"\bdata recovery\b",
     r"\b(?:re-?mined|re-?mining)\b",
-    r"\bmine (?:waste|tailings|water|closure|rehabilitation|remediation|dumps?|sites? rehabilitation)\b",
+    r"\bmine (?:waste|tailings|water|closure|rehabilitation|remediation|dumps?|sites? rehabilitation|approvals?"
+    r"|permits?|permitting)\b",
     r"\b(?:head|heads|director|directors|chief|vice[- ]president|manager|minister|secretary) (?:of|for) (?:mining"
     r"|exploration|processing|refining)\b",
     r"\b(?:generated|produced|left over|arising|collected) (?:in|from|during|by) (?:the )?(?:manufactur\w+"
@@ -676,8 +702,8 @@ NON_STAGE_PHRASES = (
     rf"\b(?:{END_USE_SECTORS})(?:[- ]related)? (?:manufacturing|production|makers|manufacturers|industr(?:y|ies))\b",
     r"\bmanufacturing (?:sector|base|jobs|industry|hub|powerhouse)\b",
     r"\bfor (?:\w+[- ]){0,3}(?:makers|manufacturers)\b",
-    r"\b(?:used|needed|essential|vital|critical|key|required) (?:in|for) (?:the )?(?:\w+[- ]){0,3}"
-    r"(?:manufacturing|production)\b",
+    r"\b(?:used|needed|essential|vital|critical|key|required) (?:in|for) (?:the )?"
+    r"(?:[\w-]+,?\s+(?:(?:and|or)\s+)?){0,5}?(?:manufacturing|production)\b",
     r"\bsmelt(?:er|ing) emissions\b",
     r"\brefinanc\w*",
     r"\bprocess (?:of|for|to)\b",
@@ -687,6 +713,22 @@ NON_STAGE_PHRASES = (
     r"\s+(?:the\s+)?(?:[\w'’-]+\s+){0,3}?(?:manufacturing|production|plants?|factor(?:y|ies)|concentrators?"
     r"|smelters?|refiner(?:y|ies))\b",
 )
+# Recovery of a by-product inside a refinery or smelter ("recovers indium from the leach liquor of a
+# zinc plant", "recovered as a by-product"): refining, not recycling.
+BY_PRODUCT_RECOVERY = (
+    r"\brecover(?:s|ed|ing|y)?\b(?=(?:\s+[\w-]+){0,5}?\s+(?:as\s+(?:a\s+)?by-?products?|from\s+(?:the\s+|its\s+"
+    r"|their\s+|an?\s+)?(?:[\w-]+\s+){0,2}?(?:liquors?|(?:refining|smelting|leaching)\s+circuits?)\b))"
+    r"|\bby-?products? recovery\b"
+    r"|\brecovery(?=\s+(?:at|in)\s+(?:(?:a|an|the|its)\s+)?(?:[\w-]+\s+){0,2}?(?:refiner(?:y|ies)|smelters?)\b)"
+)
+# What is recycled: when a text names none of these, a "recovery" that it also calls a by-product
+# recovery is not recycling anywhere in it (a headline's "indium recovery venture").
+RECYCLING_SOURCE = re.compile(
+    r"\brecycl\w*|\bscrap\w*|\be-?waste\b|\belectronic waste\b|\bwaste\b|\bend-of-life\b|\bblack mass\b|\bspent\b"
+    r"|\bdiscarded\b|\burban mining\b|\btailings\b|\bresidues?\b|\bslag\b"
+    r"|\bused (?:batteries|cells|magnets|electronics)\b",
+    re.I,
+)
 # More masks of the same kind, each tried only on a sentence that contains one of its trigger
 # words (lower case).
 NON_STAGE_TRIGGERED: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -695,7 +737,7 @@ NON_STAGE_TRIGGERED: tuple[tuple[tuple[str, ...], str], ...] = (
         r"\bexplor(?:e|es|ed|ing)(?=\s+(?:[\w-]+\s+){0,6}?(?:co-?)?(?:ways?|options?|opportunit\w+|possibilit\w+"
         r"|potential|operat\w+|cooperat\w+|collaborat\w+|partnerships?|invest\w*|ventures?|deals?|agreements?"
         r"|synerg\w+|areas|avenues|means|prospects|financ\w+|funding|how|whether|links|ties|frameworks?|mous?"
-        r"|memorand\w+|roadmaps?|trade|markets?)\b)"
+        r"|memorand\w+|roadmaps?|trade|markets?|research|stud(?:y|ies)|dialogues?|exchanges?|innovation)\b)"
         r"|\bexploration of (?:ways|options|opportunit\w+|possibilit\w+|cooperation|synerg\w+)\b|\bspace exploration\b",
     ),
     (  # the source of supplies in a purchase ("cobalt from its Congo mines") is not a stage it covers
@@ -708,7 +750,7 @@ NON_STAGE_TRIGGERED: tuple[tuple[tuple[str, ...], str], ...] = (
         ("from", "by", "with"),
         r"\b(?-i:come|comes|coming|came|sourced|supplied|delivered|bought|purchased|contracts?|feed|ore|concentrate"
         r"|concentrates|material|materials|scrap|output)\s+(?:[\w()'’-]+\s+){0,5}?(?:from|by|with)\s+"
-        r"(?:(?!to\b)[\w'’.-]+\s+){0,3}?(?:mines?|miners|smelters?|refiner(?:y|ies|s)?|concentrators?"
+        r"(?:(?!to\b)[\w'’.-]+\s+){0,4}?(?:mines?|miners|smelters?|refiner(?:y|ies|s)?|concentrators?"
         r"|(?:battery |cell |magnet )?factories)\b"
         r"|\bfrom\s+(?:(?!to\b)[\w'’.-]+\s+){0,3}?(?:mines|smelters|refineries)\s+(?:in|of|operated|owned|run"
         r"|already|nearby|across)\b",
@@ -720,6 +762,69 @@ NON_STAGE_TRIGGERED: tuple[tuple[tuple[str, ...], str], ...] = (
         r"(?:[\w'’-]+\s+){0,4}?(?:smelters?|refiner(?:y|ies|s)|processors|(?:separation|processing|anode|cathode"
         r"|anode material|cathode material|precursor|battery|cell|magnet)\s+(?:plants?|makers|manufacturers"
         r"|producers|factories|customers)|manufacturers|makers|producers)\b",
+    ),
+    (  # nor is what a company only hopes to do later
+        ("hope", "hoping"),
+        r"\b(?:hopes?|hoped|hoping) to\b[^.;,]*",
+    ),
+    (  # officials in charge of mining
+        ("for mining", "for mines"),
+        r"\b(?:ministers?|officials?|ministries|secretar(?:y|ies)|responsible|in charge) for (?:mining|mines)\b",
+    ),
+    (  # end uses: "advanced manufacturing" is a sector
+        ("advanced manufacturing",),
+        r"\badvanced manufacturing\b",
+    ),
+    (  # "the mined ore" names the material, not the stage
+        ("mined",),
+        r"\b(?:its|their|the|of|more|newly|freshly)\s+mined\b",
+    ),
+    (  # a chemical extraction unit in a plant is not mining
+        ("extraction",),
+        r"\bextraction\s+(?:units?|circuits?|columns?|equipment|steps?|reagents?)\b",
+    ),
+    (  # bodies in space are not deposits
+        ("asteroid", "planet", "moon", "comet", "space"),
+        r"\bexplor\w+\s+(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,2}?(?:asteroids?|planets?|moons?|comets?|outer space)\b"
+        r"|\b(?:space|asteroid|lunar|deep-space)[- ]mining\b",
+    ),
+    (  # standards, audits and certification of operations are not the operations
+        ("assess", "audit", "certif", "inspect", "standard", "rules for"),
+        r"\b(?:assess\w*|audit\w*|certif\w*|inspect\w*|standards?\s+for|rules\s+for)\s+(?:how\s+)?(?:[\w-]+\s+){0,3}?"
+        r"(?:mining|refining|processing|smelting|recycling)(?:\s+(?:and|or)\s+(?:mining|refining|processing|smelting"
+        r"|recycling))?\s+(?:operations|sites|facilities|practices)\b",
+    ),
+    (  # tracking goods from the mine to the port or the buyer is traceability
+        ("from the mine", "from mine", "from each mine", "from a mine"),
+        r"\bfrom (?:the |each |a )?mines?(?: sites?| gates?)? to (?:the |a )?(?:export|port|border|markets?|buyers?"
+        r"|customers?|consumers?|end[- ]users?)\b",
+    ),
+    (  # recovery in other senses: the yield of a plant, a market that recovers
+        ("recover",),
+        r"\brecovery rates?\b|\b(?:output|production|prices?|demand|markets?|supply|supplies|economy|exports?|shares?"
+        r"|sales|volumes?)\s+(?:[\w-]+\s+)?(?:recovers|recovered|recovering)\b",
+    ),
+    (  # refining what a recycling plant recovered stays recycling
+        ("recovered", "recycled", "reclaimed"),
+        r"\b(?:refine|refines|refining|purify|purifies|purifying|process|processes|smelt|smelts)(?=\s+(?:the\s+|its\s+"
+        r"|their\s+)?(?:recovered|recycled|reclaimed)\b)",
+    ),
+    (  # nor what buyers do with it ("exported to a buyer in Korea that will smelt it")
+        ("buyer", "customer", "client", "offtaker", "end user", "end-user"),
+        r"\b(?:sold|sell|sells|selling|supplied|supply|supplies|shipped|delivered|exported)\s+(?:[\w'’-]+\s+){0,3}?"
+        r"(?:to|for)\s+(?:[\w'’-]+\s+){0,3}?(?:buyers?|customers?|clients|offtakers?|end[- ]users?)\b[^.;]*",
+    ),
+    (  # an offtake that helps the seller finance its mine or plant does not cover them
+        ("financ",),
+        r"\b(?<!loan )(?<!credit )(?<!financing )(?<!funding )(?<!grant )(?:offtake|agreement|contract|deal)\s+"
+        r"(?:(?:would|will|could|should|may|might)\s+)?(?:help|support|underpin|enable|allow)\w*\s+"
+        r"(?:(?:it|its|the company|the developer|the miner|the seller)\s+)?(?:to\s+)?"
+        r"(?:(?:secure|raise|obtain|attract|arrange|close)\s+)?"
+        r"(?:its\s+|an?\s+|the\s+)?(?:application\s+for\s+)?(?:project\s+)?financ\w*\b[^.;]*",
+    ),
+    (  # a by-product recovered inside a refinery is refining, not recycling
+        ("by-product", "byproduct", "liquor", "circuit", "recovery at", "recovery in"),
+        BY_PRODUCT_RECOVERY,
     ),
     (  # nor is the state of what is bought ("buy refined cobalt")
         ("refined", "processed", "separated", "smelted"),
@@ -755,10 +860,38 @@ BACKGROUND = re.compile(
     r"|interests)|best known for|known for its|products? (?:include|range))\b",
     re.I,
 )
+# More wording of context, for stages only (the minerals such a sentence names still count): a
+# facility that a place already hosts, past events, who owns existing operations, general facts
+# about how a mineral is produced, market talk, and a company saying what it does.
+STAGE_CONTEXT = re.compile(
+    r"(?i:\b(?:already |also )?(?:hosts|is home to|are home to)\b"
+    r"|\b(?:years|decades|months|centuries) ago\b|\bin recent (?:years|decades|months)\b|\bin the past\b"
+    r"|\b(?:is|are|were) (?:owned|operated|run) by\b"
+    r"|\b(?:mines|smelters|refineries|plants|operations) (?:owned|operated|run) by\b"
+    r"|\b(?:is|are) (?:mostly|mainly|largely|chiefly|usually|typically|generally|often|normally) (?:produced|mined"
+    r"|refined|recovered|extracted|processed|obtained|made)\b"
+    r"|\b(?:traders|analysts|dealers|brokers) (?:also )?(?:said|say|says|pointed|point|expect|expected|noted|note"
+    r"|warned)\b)"
+    r"|^(?!(?:The|This|That|It|Its|Their|These|Those|A|An)\b)(?:[A-Z][\w&.'’-]*\s+){1,3}(?:operates|runs|owns"
+    r"|produces|mines|refines|makes|manufactures|extracts)\b"
+)
 # Words that show a text is about minerals even when no mineral is named; a text with neither is
 # off-topic: its countries are only mentioned and it announces no instrument.
 TOPIC_WORDS = re.compile(
     r"\b(?:minerals?|mining|mines?|miners?|metals?|ores?|raw materials|geolog\w*|smelt\w*|refiner(?:y|ies))\b", re.I
+)
+# A market report (its title or lead says that prices moved) and an event notice (registration,
+# tickets) announce nothing either: whoever they name, they have no parties and no instrument.
+MARKET_REPORT = re.compile(
+    r"\b(?:prices?|spot price|futures)\b(?:\s+(?:of|for|on)\s+[\w\s-]{1,40}?)?\s+(?:\w+\s+){0,2}?(?:rose|risen|rises?"
+    r"|climb\w*|jump\w*|slip\w*|eas(?:ed|es|ing)|fell|fall(?:s|ing)?|drop\w*|slump\w*|surg\w*|hold(?:s|ing)?|held"
+    r"|steadi\w+|gain\w*|soar\w*|tumbl\w*|hit|hits|plung\w*|sank|sink\w*|rall\w+|retreat\w*|edg(?:ed|es|ing))\b",
+    re.I,
+)
+EVENT_NOTICE = re.compile(
+    r"\b(?:register now|registration (?:is )?(?:now )?(?:open|opens|closes)|early[- ]bird|book (?:your|a) (?:place|seat"
+    r"|ticket)|tickets? (?:are )?(?:now )?(?:available|on sale))\b",
+    re.I,
 )
 
 # ============================================================================================
@@ -831,6 +964,8 @@ INSTRUMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:exports?|shipments?) (?:of [\w\s,-]{1,60}? )?(?:will )?(?:be |are |were )?"
         r"(?:banned|suspended|halted|restricted|curbed|prohibited|controlled)\b",
         r"\b(?:control|licensing) (?:measures|regime) on\b",
+        # a licence required for each shipment abroad ("licences for all manganese ore shipments")
+        r"\blicen[cs]\w*\s+(?:for|on)\s+(?:(?:each|every|all|any)\s+)?(?:[\w-]+\s+){0,4}?(?:exports?|shipments?)\b",
     ),
     "policy_list": (
         r"\blist of (?:\d+ )?(?:critical|strategic)\b",
@@ -983,6 +1118,11 @@ PROSPECTIVE_INSTRUMENTS: tuple[tuple[tuple[str, ...], str], ...] = (
         r"(?:agreements?|deals?|pacts?|treat(?:y|ies)|frameworks?|investments?|financing|funding)\b",
     ),
     (("no agreement", "no deal"), r"\bno (?:agreement|deal) (?:has|had|was)\b[^.;]*"),
+    (  # money that is still to be decided on ("a decision on financing is due in the spring")
+        ("decision on",),
+        r"\bdecision on (?P<obj>(?:[\w-]+\s+){0,2}?(?:funding|financing|investments?|loans?))\b(?=\s+(?:is|was|remains"
+        r"|has yet)\b)",
+    ),
     (
         ("discuss",),
         r"(?:(?<=\bdiscuss )|(?<=\bdiscussed )|(?<=\bdiscussing ))(?:[\w-]+,?\s+){0,8}?(?:investments?"
@@ -1102,6 +1242,7 @@ def _vocabulary() -> dict[str, Any]:
         "stage_phrases": _named_alternation(STAGE_PHRASES),
         "non_stage": _compile(NON_STAGE_PHRASES),
         "non_stage_triggered": [(triggers, re.compile(pattern, re.I)) for triggers, pattern in NON_STAGE_TRIGGERED],
+        "by_product": re.compile(BY_PRODUCT_RECOVERY, re.I),
         "company_stage": re.compile(
             r"\b[A-Z][\w&'’.-]+\s+(?:Mining|Mines?|Refining|Smelting|Recycling|Recovery|Exploration|Explorations)\b"
         ),
@@ -1452,8 +1593,8 @@ def _minerals(sentence: str, is_title: bool = False) -> set[str]:
 # "Mining Association of Canada", "the Mining Indaba"): the name is not the stage.
 INSTITUTION_WORDS = _words(
     "ministry ministries department secretariat secretary agency authority association chamber council institute"
-    " commission commissioner corporation bureau office directorate indaba week conference congress summit forum"
-    " expo society federation union board survey service services organization organisation cadastre academy"
+    " commission commissioner corporation bureau office directorate division indaba week conference congress summit"
+    " forum expo society federation union board survey service services organization organisation cadastre academy"
     " university school college centre center museum"
 )
 STAGE_NAME_WORDS = _words(
@@ -1470,15 +1611,34 @@ UPPER_CASE_INSTITUTION = re.compile(
 )
 
 
-# A sentence saying what the action does not cover: none of its stage words count.
+# A sentence saying what the action does not cover: none of its stage words count, and the stages
+# named in the negated clause are not covered anywhere in the text ("the accord excludes mine
+# development" also rules out the mines of a background sentence).
 NEGATED_COVERAGE = re.compile(
-    r"\b(?:does|do|did|will|would|shall|could|is|are|was|were)(?: not|n['’]t) (?:\w+ ){0,2}?(?:cover|covers|include"
-    r"|includes|involve|involves|deal with|concern|authori[sz]e|extend to|apply to|address|fund|finance|part of"
-    r"|covered|included|involved|affected|planned)\b|\bno decision (?:has been|was|had been) (?:taken|made)\b"
-    r"|\bexclud(?:es|ed|ing)\b|\bleaves? out\b|\bnot (?:yet )?(?:covered|included|part of)\b"
-    r"|\binvolves? no\b|\bno (?:new )?commitments?\b",
+    r"\b(?:does|do|did|will|would|shall|could|is|are|was|were)(?: not|n['’]t) (?!only\b)(?:\w+ ){0,2}?(?:cover"
+    r"|covers|include|includes|involve|involves|deal with|concern|authori[sz]e|extend to|apply to|address|fund|finance"
+    r"|part of|covered|included|involved|affected|planned|addressed|discussed|discuss|on the agenda|own|operate|build"
+    r"|mine|refine|process|separate|smelt|recycle|manufacture)\b|\bno decision (?:has been|was|had been) (?:taken"
+    r"|made)\b|\bexclud(?:es|ed|ing)\b|\b(?:leaves?|left) out\b|\bnot (?:yet )?(?:covered|included|part of)\b"
+    r"|\binvolves? no\b|\bno (?:new )?commitments?\b|\b(?:has|have|had) no plans? to\b|\boff the agenda\b",
     re.I,
 )
+# A stage left to a separate or later agreement, regulation or meeting is not covered now either.
+DEFERRED_COVERAGE = re.compile(
+    r"\b(?:will|would|to) be (?:\w+ ){0,2}?separately\b|\b(?:is|are) being (?:\w+ ){0,2}?separately\b"
+    r"|\b(?:require|requires|need|needs|await|awaits) (?:a )?separate\b|\bin separate (?:agreements?|regulations?)\b"
+    r"|\bleft to (?:a |the )?(?:separate|later|future)\b|\b(?:at|in|for) a later (?:stage|phase|meeting|date|round)\b"
+    r"|\btaken up (?:at|in) a later\b|\bfuture (?:agreements?|regulations?)\b|\bfar (?:off )?in the future\b"
+    r"|\b(?:years|decades) away\b",
+    re.I,
+)
+# Clauses of a sentence; a negation covers its own clause only ("the refined salt may later go to
+# cathode plants, but cathode making is outside the deal").
+CLAUSE_BREAK = re.compile(r";|,?\s+(?:but|although|though|while|whereas)\b|\s[—–]\s")
+# A negation inside a relative clause ("... beside the owner's open-pit mine, which the loan does not
+# cover") is about the words just before the clause.
+RELATIVE_CLAUSE = re.compile(r",\s+(?:which|who|whose)\b")
+RELATIVE_HEAD_WORDS = 8
 # "X rather than Y": the stages after the cue are not covered.
 CONTRAST_AFTER = re.compile(r"\b(?:rather than|instead of|as opposed to|but not|and not)\b[^.;]*", re.I)
 
@@ -1498,13 +1658,12 @@ def _mask_institutions(sentence: str) -> str:
     return NAME_RUN.sub(blank, sentence)
 
 
-def _stages(sentence: str, is_title: bool = False) -> set[str]:
+def _stage_hits(sentence: str, is_title: bool = False) -> list[Hit]:
+    """Stage hits of `sentence` that survive the masks (names, other senses, sources and buyers)."""
     vocab = _vocabulary()
     hits = _hits(sentence, vocab["stage_terms"], vocab["stage_phrases"])
     if not hits:
-        return set()
-    if NEGATED_COVERAGE.search(sentence):
-        return set()
+        return []
     masked = _mask(_mask(_mask_institutions(sentence), vocab["non_stage"]), CONTRAST_AFTER)
     lowered = sentence.lower()
     for triggers, pattern in vocab["non_stage_triggered"]:
@@ -1515,7 +1674,81 @@ def _stages(sentence: str, is_title: bool = False) -> set[str]:
             lambda m: m.group() if m.group().split()[0] in NAME_FUNCTION_WORDS else " " * len(m.group()), masked
         )
     masked = _mask(masked, vocab["buyer_stage"])
-    return _surviving(hits, sentence, masked)
+    return [hit for hit in hits if masked[hit[0] : hit[1]] == sentence[hit[0] : hit[1]]]
+
+
+def _not_covered(sentence: str) -> bool:
+    """Whether `sentence` says that something is not covered, or left to a later agreement."""
+    return bool(NEGATED_COVERAGE.search(sentence) or DEFERRED_COVERAGE.search(sentence))
+
+
+def _stages(sentence: str, is_title: bool = False) -> set[str]:
+    """Stages one sentence says the action covers (none when it says what is not covered)."""
+    if _not_covered(sentence):
+        return set()
+    return {name for _, _, name in _stage_hits(sentence, is_title)}
+
+
+def _excluded_stages(sentence: str, hits: list[Hit]) -> set[str]:
+    """Stages among `hits` that a negated or deferred clause of `sentence` says are not covered."""
+    bounds = [0, *(point for match in CLAUSE_BREAK.finditer(sentence) for point in (match.start(), match.end())),
+              len(sentence)]
+    excluded: set[str] = set()
+    for start, end in zip(bounds[::2], bounds[1::2], strict=True):
+        clause = sentence[start:end]
+        cue = NEGATED_COVERAGE.search(clause) or DEFERRED_COVERAGE.search(clause)
+        if cue is None:
+            continue
+        relative = [match for match in RELATIVE_CLAUSE.finditer(clause) if match.start() < cue.start()]
+        if relative:  # the words right before the relative clause
+            words = list(re.finditer(r"\S+", clause[: relative[-1].start()]))
+            if len(words) > RELATIVE_HEAD_WORDS:
+                start += words[-RELATIVE_HEAD_WORDS].start()
+        excluded |= {name for hit_start, hit_end, name in hits if start <= hit_start and hit_end <= end}
+    return excluded
+
+
+def _context_start(sentence: str) -> int | None:
+    """Where the context of a later sentence starts, for its stages: None when it has none, 0 when
+    the whole sentence is context, or the start of the relative clause that holds the context
+    ("... backs a nickel refinery for the country, which sells most of its ore abroad")."""
+    starts = [match.start() for match in (BACKGROUND.search(sentence), STAGE_CONTEXT.search(sentence)) if match]
+    if not starts:
+        return None
+    relative = [match.start() for match in RELATIVE_CLAUSE.finditer(sentence) if match.start() < min(starts)]
+    return relative[-1] if relative else 0
+
+
+def _covered_stages(segments: list[str], head: list[int], has_title: bool, evidence: dict[str, str]) -> set[str]:
+    """Stages the announced action covers, read sentence by sentence.
+
+    A later sentence that is context (background, an existing facility, market talk) adds none; a
+    sentence that says what is not covered adds none, and the stages of its negated clause are
+    removed from the whole text. Recovery that the text calls a by-product inside a refinery is
+    not recycling anywhere in it, unless the text also names something recycled.
+    """
+    covered: list[tuple[str, set[str]]] = []
+    excluded: set[str] = set()
+    for index, segment in enumerate(segments):
+        hits = _stage_hits(segment, is_title=has_title and index == 0)
+        if not hits:
+            continue
+        if _not_covered(segment):
+            excluded |= _excluded_stages(segment, hits)
+            continue
+        cut = None if index in head else _context_start(segment)
+        if cut == 0:
+            continue
+        covered.append((segment, {name for _, end, name in hits if cut is None or end <= cut}))
+    stages = set().union(*(found for _, found in covered)) - excluded
+    if "recycling" in stages and not any(RECYCLING_SOURCE.search(segment) for segment in segments):
+        by_product = _vocabulary()["by_product"]
+        if any(by_product.search(segment) for segment in segments):
+            stages.discard("recycling")
+    evidence_segment = next((segment for segment, found in covered if found & stages), None)
+    if evidence_segment is not None:
+        evidence["stages"] = evidence_segment
+    return stages
 
 
 def _on_topic(segments: list[str]) -> bool:
@@ -1691,8 +1924,12 @@ def extract(title: str, body: str = "", published: date | str | None = None) -> 
                 break
 
     on_topic = bool(minerals) or _on_topic(segments)
-    if not on_topic:
-        # off-topic (tourism, defence, culture): nobody is party to a minerals action, nothing is announced
+    reports_only = any(MARKET_REPORT.search(segments[index]) for index in head) or any(
+        EVENT_NOTICE.search(segment) for segment in segments
+    )
+    if not on_topic or reports_only:
+        # off-topic (tourism, defence, culture), a market report or an event notice: nobody is party
+        # to a minerals action, nothing is announced
         if parties:
             mentioned |= parties
             evidence.setdefault("mentioned_countries", evidence.pop("parties"))
@@ -1702,16 +1939,12 @@ def extract(title: str, body: str = "", published: date | str | None = None) -> 
 
     stages: set[str] = set()
     # an export control restricts trade; the stages it names or aims at are not activities it covers.
-    # A text that announces nothing and has no party (market news, an explainer, an opinion) covers none.
-    announces = instrument != "none" or bool(parties)
+    # A text that announces nothing and has no party in its title or lead (market news, an explainer,
+    # an opinion that cites a country's example further down) covers none.
+    announces = instrument != "none" or (bool(parties) and any(index in head for index in party_segments))
     if minerals and instrument != "export_control" and announces:
-        for index, segment in enumerate(segments):
-            if index not in head and BACKGROUND.search(segment):
-                continue
-            found = _stages(segment, is_title=has_title and index == 0)
-            if found and "stages" not in evidence:
-                evidence["stages"] = segment
-            stages |= found
+        stages = _covered_stages(segments, head, has_title, evidence)
+
 
     # --- cooperation ------------------------------------------------------------------------------
     is_cooperation, cooperation_cue = False, None

@@ -477,6 +477,158 @@ def test_stages_need_a_mineral():
     assert extract("Consular dialogue covers visa processing and recovery of documents", "")["stages"] == []
 
 
+def test_a_stage_the_text_says_is_not_covered_is_dropped_everywhere():
+    body = ("The partners will carry out geological mapping near the border, where several cobalt mines operate. "
+            "The accord does not extend to mining.")
+    assert extract("Zambia and Korea sign cobalt memorandum", body)["stages"] == ["exploration"]
+    # only the negated clause is excluded, not the rest of its sentence
+    body = ("Ghana and Japan will build a manganese refinery next to the mines of the western region. "
+            "The refined metal may later go abroad, but the deal excludes mining.")
+    assert extract("Manganese refinery deal", body)["stages"] == ["processing"]
+    # a negation in a relative clause is about the words just before it
+    body = ("The loan funds a zinc refinery. The new refinery will be built at the port, next to an open-pit zinc "
+            "mine, which the loan does not cover.")
+    assert extract("Japan lends to Peruvian zinc refinery", body)["stages"] == ["processing"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Cobalt refining was not discussed, officials said.",
+        "Nickel smelting is left out of the accord.",
+        "Lithium mining stayed off the agenda.",
+        "The trader has no plans to build a lithium refinery.",
+        "The trading house will not operate any graphite mine.",
+        "Any copper smelter would be dealt with separately.",
+        "Ministers will return to lithium refining at a later meeting.",
+        "Graphite beneficiation incentives will follow in separate regulations.",
+        "Commentators say cobalt mining on the seabed is decades away.",
+    ],
+)
+def test_stages_that_are_not_discussed_or_left_for_later_are_not_covered(sentence):
+    assert stages_of(sentence) == []
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        "Chile already hosts several large copper mines.",
+        "The country's only tin mine shut down decades ago.",
+        "Most nickel mines in the province are owned by foreign groups.",
+        "Cobalt is usually obtained from copper and nickel mines.",
+        "Analysts expect a new lithium mine to open in Quebec.",
+        "Norvik Metals operates two zinc mines in Sweden.",
+    ],
+)
+def test_a_later_sentence_of_context_adds_no_stage(context):
+    body = f"The memorandum covers lithium refining at a new plant. {context}"
+    assert stages_of(body) == ["processing"]
+
+
+def test_only_the_relative_clause_that_holds_the_context_is_context():
+    body = ("Tokyo and Jakarta agreed a nickel memorandum on Monday in Bali. It backs a nickel refinery for Indonesia, "
+            "which sells most of its ore abroad.")
+    assert extract("Nickel memorandum", body)["stages"] == ["processing"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stages"),
+    [
+        # what buyers do with the output, and the supplier's mine
+        ("Nickel matte will be exported to one buyer in Korea that plans to smelt it.", []),
+        ("The smelter will treat zinc ore from the partner's big underground mine.", ["processing"]),
+        ("The contract should help the miner obtain project financing for its nickel mine.", []),
+        # a refiner, a processor or a recycler is a company, not the stage
+        ("A local refiner will buy the cobalt.", []),
+        ("The nickel goes to processors and recyclers abroad.", []),
+    ],
+)
+def test_buyers_suppliers_and_companies_are_not_stages(sentence, stages):
+    assert stages_of(sentence) == stages
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stages"),
+    [
+        ("Better flotation will lift copper recovery rates at the concentrator.", ["processing"]),
+        ("The smelter will recover indium as a by-product from its lead circuit.", ["processing"]),
+        ("Cobalt output recovered after the floods.", []),
+        ("The plant will take cobalt from spent batteries and purify the recovered metal.", ["recycling"]),
+    ],
+)
+def test_recovery_is_recycling_only_when_something_is_recycled(sentence, stages):
+    assert stages_of(sentence) == stages
+
+
+def test_a_by_product_recovery_in_the_body_is_not_recycling_in_the_headline():
+    body = "JOGMEC will fund a venture that recovers indium from leach liquors at a zinc smelter."
+    assert extract("Japan funds indium recovery venture", body)["stages"] == ["processing"]
+    body = "JOGMEC will fund a venture that recovers indium from scrap flat-panel screens."
+    assert extract("Japan funds indium recovery venture", body)["stages"] == ["recycling"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stages"),
+    [
+        ("Officials of the Mines and Quarries Division attended the bauxite talks.", []),
+        ("Two ministers responsible for mines signed the lithium memorandum.", []),
+        ("Delegates of three mining ministries discussed nickel.", []),
+        ("The deal was signed at a mining finance conference on copper.", []),
+        ("Provinces keep the power to grant mining approvals for lithium.", []),
+        ("The ministry is looking for new mining partners for copper.", []),
+        ("The ministries will explore academic research on cobalt.", []),
+        ("A probe will explore a nickel-bearing comet.", []),
+        ("The plant will add an extraction circuit to purify gallium.", ["processing"]),
+        ("The partners will audit smelting and mining operations for lithium against common standards.", []),
+        ("The pilot traces each tin bag from the mine to the port.", []),
+        ("The plant will recycle neodymium magnets from scrapped hard drives.", ["recycling"]),
+        ("Cobalt is needed for batteries, aircraft and advanced manufacturing.", []),
+        ("Chile aims to refine more of the mined copper ore at home.", ["processing"]),
+        ("The explorer is hoping to open a lithium mine later.", []),
+        ("A disused open-pit copper mine lies nearby.", []),
+    ],
+)
+def test_more_stage_words_in_names_and_other_senses(sentence, stages):
+    assert stages_of(sentence) == stages
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stages"),
+    [
+        ("The memorandum covers aeromagnetic surveys for copper.", ["exploration"]),
+        ("The partners will fund follow-up drilling and a resource estimate for lithium.", ["exploration"]),
+        ("The partners will develop a nickel deposit in the north.", ["mining"]),
+        ("The loan pays for lithium brine wellfields.", ["mining"]),
+        ("A new plant will concentrate chromite ore.", ["processing"]),
+        ("The plant will convert spodumene into lithium sulphate.", ["processing"]),
+    ],
+)
+def test_exploration_mine_development_and_processing_wording(sentence, stages):
+    assert stages_of(sentence) == stages
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        # market reports: prices moved
+        ("Zinc prices climb on supply worries", "Zinc prices climbed this week after Peru's mining ministry paused new "
+         "mine permits. Buyers have signed more long-term contracts with smelters."),
+        # event notices
+        ("Cobalt Forum returns to Lusaka", "The forum brings together Zambian ministers and refiners to discuss cobalt "
+         "smelting and mining. Tickets are now on sale."),
+    ],
+)
+def test_market_reports_and_event_notices_announce_nothing(title, body):
+    result = extract(title, body)
+    assert (result["instrument"], result["parties"], result["stages"]) == ("none", [], [])
+
+
+def test_an_opinion_citing_a_country_further_down_covers_no_stage():
+    body = ("Recycling alone cannot satisfy the demand for lithium in this decade. "
+            "Korea showed what recycling can achieve with deposit rules for used cells.")
+    assert extract("Why lithium recycling is not enough", body)["stages"] == []
+
+
 # --- instruments --------------------------------------------------------------------------------------
 
 
@@ -549,6 +701,19 @@ def test_instrument_rules_for_statements_talks_and_goals(title, body, instrument
 def test_instrument_wording(title, instrument):
     assert extract(title, "")["instrument"] == instrument
     assert instrument in INSTRUMENTS
+
+
+def test_licences_for_exports_are_an_export_control():
+    result = extract("Zambia will demand licences for manganese exports",
+                     "Exporters will need licences for all manganese ore shipments.")
+    assert result["instrument"] == "export_control"
+    assert result["parties"] == ["ZMB"]
+
+
+def test_funding_still_to_be_decided_is_not_an_investment():
+    body = ("Two national agencies are weighing a probe to a nickel-bearing comet. A decision on financing is due in "
+            "the spring.")
+    assert extract("Agencies weigh comet probe", body)["instrument"] == "none"
 
 
 # --- dates and evidence -------------------------------------------------------------------------------
