@@ -15,7 +15,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
 @pytest.fixture
 def fixture_inputs(tmp_path: Path) -> Path:
     """A copy of tests/fixtures/inputs: a few real Trade Map files, a BACI extract subset,
-    one Comtrade response, the USGS cobalt and lithium rows, and the shipped announcements."""
+    one Comtrade response, the US/China Comtrade copper rows (without 2023, which a test adds as a
+    new year), the USGS cobalt and lithium rows with US copper net import reliance, the MCS 2023
+    copper world table, and the shipped announcements."""
     inputs = tmp_path / "inputs"
     shutil.copytree(FIXTURES / "inputs", inputs)
     if not (inputs / "announcements").exists():

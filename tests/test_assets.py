@@ -105,8 +105,9 @@ def test_a_baci_release_and_a_comtrade_response_dropped_into_trade_are_picked_up
         where source = 'baci' order by source_line""")
     assert baci == [("NOR", "USA", "810520", 1234500.0, 210.0, 2), ("FIN", "USA", "810520", 99000.0, None, 3)]
     [(n_comtrade, files)] = _rows(paths, """
-        select count(*), list(distinct source_file) from raw.trade_flows where source = 'comtrade'""")
-    assert n_comtrade > 0 and files == ["trade/china_rare_earths_2024.json"]
+        select count(*), list(distinct source_file order by source_file) from raw.trade_flows where source = 'comtrade'""")
+    assert n_comtrade > 0 and files == [
+        "trade/china_rare_earths_2024.json", "trade/comtrade/us_china_key_minerals/copper_trade_data.csv"]
 
 
 def test_announcements_are_incremental_and_versioned(paths, fixture_inputs):

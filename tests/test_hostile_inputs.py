@@ -627,7 +627,8 @@ def test_hostile_inputs_all_at_once_through_the_pipeline(pipeline_settings, fixt
 
     result = _run()
     assert result.success, [event.step_key for event in result.get_step_failure_events()]
-    assert all(evaluation.passed for evaluation in result.get_asset_check_evaluations())
+    # a cross-source check may warn (the fixture's US and Chinese copper reports differ); none may fail
+    assert all(e.passed or e.severity.value == "WARN" for e in result.get_asset_check_evaluations())
 
     warehouse, published = pipeline_settings.warehouse, pipeline_settings.publish_dir / "minerals.duckdb"
     quarantined = _query(warehouse, "select asset, source, source_file, source_line, reason from raw.quarantine")

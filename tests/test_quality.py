@@ -65,10 +65,14 @@ def test_hhi_above_one_fails():
     frame = pd.DataFrame({
         "importer_iso3": ["USA"], "mineral": ["cobalt"], "stage": ["processing"], "year": [2021],
         "basis": ["quantity_t"], "total_imports": [10.0], "n_suppliers": [2],
-        "top_supplier_iso3": ["NOR"], "top_supplier_share": [0.6], "hhi": [1.2],
+        "top_supplier_iso3": ["NOR"], "top_supplier_share": [0.6], "top3_share": [1.0], "hhi": [1.2],
+        "has_previous_year": [True], "hhi_change": [0.2],
     })
     outcome = validate(frame, "value_chain_dependency", suite_for("value_chain_dependency", CODES))
     assert [o.column for o in outcome.failed] == ["hhi"]
+    jump = validate(frame.assign(hhi=[0.6], hhi_change=[-1.5]), "value_chain_dependency",
+                    suite_for("value_chain_dependency", CODES))
+    assert [o.column for o in jump.failed] == ["hhi_change"]
 
 
 def test_unknown_table_has_no_suite():
@@ -200,16 +204,17 @@ def test_coverage_gaps_and_partner_potential_suites():
     potential = pd.DataFrame({
         "agreement_id": ["event:us_in_icet", "event:us_in_icet"], "instrument": ["partnership", "partnership"],
         "partner_iso3": ["IND", "USA"], "is_named_party": [True, True], "mineral": ["copper", "copper"],
-        "stage": ["processing", "processing"], "year": [2024, 2024], "source_edition": ["MCS 2026", "MCS 2026"],
-        "partner_production_t": [545000.0, 921000.0], "world_production_t": [27600000.0, 27600000.0],
-        "partner_share_of_world_production": [0.0197, 0.0334],
+        "stage": ["processing", "processing"], "year": [2024, 2024], "measure": ["production", "production"],
+        "source_edition": ["MCS 2026", "MCS 2026"],
+        "partner_amount_t": [545000.0, 921000.0], "world_total_t": [27600000.0, 27600000.0],
+        "partner_share_of_world": [0.0197, 0.0334],
     })
     suite = suite_for("cooperation_partner_potential", CODES)
     assert validate(potential, "cooperation_partner_potential", suite).success
     bad = validate(potential.assign(instrument=["meeting", "partnership"], stage=["recycling", "processing"],
-                                    partner_share_of_world_production=[1.2, 0.0334]),
+                                    partner_share_of_world=[1.2, 0.0334]),
                    "cooperation_partner_potential", suite)
-    assert {o.column for o in bad.failed} == {"instrument", "stage", "partner_share_of_world_production"}
+    assert {o.column for o in bad.failed} == {"instrument", "stage", "partner_share_of_world"}
 
 
 def _impacts(**overrides):

@@ -4,29 +4,32 @@
     pre-hook deletes them, the model's import CTE selects only them. A full build (variables
     unset) covers every year. -#}
 
-{% macro year_window_bounds() -%}
-    {{ env_var('MINERALS_MIN_YEAR', '0') | int }} and {{ env_var('MINERALS_MAX_YEAR', '9999') | int }}
+{#- `before` / `after` widen the window by that many years on each side: a model comparing a year
+    with the previous one reads one year before the window, and rebuilds the year after it so that
+    year's comparison follows a replaced year. -#}
+{% macro year_window_bounds(before=0, after=0) -%}
+    {{ env_var('MINERALS_MIN_YEAR', '0') | int - before }} and {{ env_var('MINERALS_MAX_YEAR', '9999') | int + after }}
 {%- endmacro %}
 
-{% macro year_window_filter(column='year') -%}
+{% macro year_window_filter(column='year', before=0, after=0) -%}
     {%- if is_incremental() -%}
-        where {{ column }} between {{ year_window_bounds() }}
+        where {{ column }} between {{ year_window_bounds(before, after) }}
     {%- endif -%}
 {%- endmacro %}
 
-{% macro delete_year_window(column='year') -%}
+{% macro delete_year_window(column='year', after=0) -%}
     {%- if is_incremental() -%}
-        delete from {{ this }} where {{ column }} between {{ year_window_bounds() }}
+        delete from {{ this }} where {{ column }} between {{ year_window_bounds(0, after) }}
     {%- endif -%}
 {%- endmacro %}
 
 {#- The configuration every yearly-partitioned model shares: incremental, appending the years
     being built after the pre-hook has deleted them. -#}
-{% macro yearly_incremental() -%}
+{% macro yearly_incremental(after=0) -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_year_window() }}",
+        pre_hook="{{ delete_year_window(after=" ~ after ~ ") }}",
     ) }}
 {%- endmacro %}

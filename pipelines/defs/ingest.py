@@ -14,6 +14,7 @@ from pipelines.lib import announcements as ann
 from pipelines.lib import scenarios, trade, usgs
 from pipelines.lib.countries import CountryMatcher
 from pipelines.lib.documents import documents_frame, latest_documents, load_validators, record_versions, save_validators
+from pipelines.lib.faults import fault_point
 from pipelines.lib.settings import REFERENCE_DIR, max_bad_row_share
 from pipelines.lib.warehouse import connect, replace_quarantine, replace_table, replace_years
 
@@ -24,6 +25,8 @@ REFERENCE_FILES = {
     "hs_nomenclature": "hs2022_nomenclature.csv",
     "hs_concordance": "hs_concordance.csv",
     "critical_mineral_lists": "critical_mineral_lists.csv",
+    "usgs_series": "usgs_series.csv",
+    "import_reliance_basis": "import_reliance_basis.csv",
 }
 
 
@@ -55,6 +58,7 @@ def _write(context: dg.AssetExecutionContext, paths: MineralsPaths, table: str, 
     settings = paths.settings()
     with connect(settings.warehouse) as con:
         n = replace_table(con, "raw", table, df)
+        fault_point(f"ingest.{table}.raw_written")
         if quarantine is not None:
             replace_quarantine(con, table, quarantine)
     context.log.info(f"raw.{table}: {n} rows written, {0 if quarantine is None else len(quarantine)} quarantined")
@@ -76,6 +80,7 @@ def reference_tables(context: dg.AssetExecutionContext, paths: MineralsPaths):
         for name, file in REFERENCE_FILES.items():
             df = pd.read_csv(REFERENCE_DIR / file, dtype=str, keep_default_na=False, na_values=[""])
             n = replace_table(con, "raw", name, df)
+            fault_point("ingest.reference_table")
             yield dg.MaterializeResult(
                 asset_key=["raw", name],
                 metadata={"dagster/row_count": n, "file": str(REFERENCE_DIR / file), "preview": _preview(df)},
@@ -106,8 +111,10 @@ def trade_flows(context: dg.AssetExecutionContext, paths: MineralsPaths) -> dg.M
     quarantine = pd.concat([*quarantined, duplicates], ignore_index=True)
     share = trade.bad_row_share(len(flows), len(quarantine))
     by_source = flows.groupby("source").size().to_dict() if len(flows) else {}
+    fault_point("ingest.trade_flows.read")
     with connect(settings.warehouse) as con:
         n = replace_years(con, "raw", "trade_flows", flows, first, last)
+        fault_point("ingest.trade_flows.raw_written")
         replace_quarantine(con, "trade_flows", quarantine, source_files=stats["files_read"])
     context.log.info(f"raw.trade_flows {first}-{last}: {n} rows written, {len(quarantine)} quarantined")
     result = dg.MaterializeResult(metadata={
@@ -134,15 +141,18 @@ def trade_flows(context: dg.AssetExecutionContext, paths: MineralsPaths) -> dg.M
           pool=WAREHOUSE_POOL, deps=[["raw", "countries"]])
 def usgs_production(context: dg.AssetExecutionContext, paths: MineralsPaths) -> dg.MaterializeResult:
     """World mine and refinery production, reserves and capacity by country from the USGS Mineral
-    Commodity Summaries data release (production/usgs_mcs*_commodities_data.csv)."""
+    Commodity Summaries data release (production/usgs_mcs*_commodities_data.csv), the world tables of
+    earlier editions (production/**/mcs<edition>-<slug>_world.csv) and USGS's US net import reliance."""
     settings = paths.settings()
     files = sorted(settings.production_dir.glob("usgs_mcs*_commodities_data.csv"))
     if not files:
         raise FileNotFoundError(f"no USGS MCS data release (usgs_mcs*_commodities_data.csv) in {settings.production_dir}")
     matcher = _matcher()
     frames, quarantined, stats = [], [], {}
-    for path in files:
-        rows, quarantine, file_stats = usgs.read_usgs_mcs(path, matcher, settings.input_dir)
+    readers = [(path, usgs.read_usgs_mcs) for path in files]
+    readers += [(path, usgs.read_usgs_world_table) for path in usgs.world_table_files(settings.production_dir)]
+    for path, read in readers:
+        rows, quarantine, file_stats = read(path, matcher, settings.input_dir)
         frames.append(rows)
         quarantined.append(quarantine)
         stats[path.name] = file_stats
@@ -204,6 +214,7 @@ def announcements(context: dg.AssetExecutionContext, paths: MineralsPaths):
         context.log.info(f"{source.name}: {len(docs)} documents, {len(bad)} quarantined")
     with connect(settings.warehouse) as con:
         counts = record_versions(con, documents_frame(documents), datetime.now(UTC).replace(tzinfo=None))
+        fault_point("ingest.documents.recorded")
         save_validators(con, validators)
         n_versions = con.execute("select count(*) from raw.announcement_documents").fetchone()[0]
         latest = latest_documents(con)

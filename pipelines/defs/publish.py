@@ -3,6 +3,7 @@
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -10,7 +11,7 @@ import pandas as pd
 from pipelines.defs.partitions import run_years
 from pipelines.defs.resources import WAREHOUSE_POOL, MineralsPaths, dbt_project
 from pipelines.defs.transform import TRADE_MODELS
-from pipelines.lib import quality
+from pipelines.lib import data_docs, dbt_docs, quality
 from pipelines.lib.publish import publish as publish_tables
 from pipelines.lib.settings import REFERENCE_DIR
 from pipelines.lib.warehouse import count_rows, read_table, rows_by_year
@@ -54,6 +55,7 @@ def _gx_check(schema: str, table: str) -> dg.AssetChecksDefinition:
                     description=f"Great Expectations suite for {schema}.{table}; publication waits for it.")
     def _check(context: dg.AssetCheckExecutionContext, paths: MineralsPaths) -> dg.AssetCheckResult:
         warehouse = paths.settings().warehouse
+        run_id = context.run.run_id
         suite = quality.suite_for(table, _known_codes())
         scope = "whole table"
         years = run_years(context.run.tags) if (schema, table) in YEARLY_TABLES else None
@@ -66,7 +68,8 @@ def _gx_check(schema: str, table: str) -> dg.AssetChecksDefinition:
             parts, frames = [], []
             for batch in quality.year_batches(counts, VALIDATION_BATCH_ROWS):
                 frame = read_table(warehouse, schema, table, years=batch)
-                parts.append(quality.validate_years(frame, total, f"{schema}_{table}", suite))
+                parts.append(quality.validate_years(frame, total, f"{schema}_{table}", suite, run_name=run_id,
+                                                    batch=f"years {batch[0]}-{batch[1]}"))
                 if not parts[-1].success:
                     frames.append(frame)
                 del frame
@@ -75,7 +78,12 @@ def _gx_check(schema: str, table: str) -> dg.AssetChecksDefinition:
                 scope += f" ({len(parts)} batches)"
         else:
             frames = [read_table(warehouse, schema, table)]
-            outcome = quality.validate(frames[0], f"{schema}_{table}", suite)
+            outcome = quality.validate(frames[0], f"{schema}_{table}", suite, run_name=run_id)
+        # what GX returned, kept for the Data Docs that the publication builds (lib/data_docs.py)
+        results_file = data_docs.save(data_docs.results_path(warehouse, run_id, schema, table), {
+            "asset": f"{schema}/{table}", "check": "great_expectations", "run_id": run_id, "scope": scope,
+            "success": outcome.success, "validations": outcome.validations,
+        })
         failures = []
         for failed in outcome.failed:
             rows = pd.DataFrame()
@@ -103,6 +111,7 @@ def _gx_check(schema: str, table: str) -> dg.AssetChecksDefinition:
                 "expectations": len(outcome.outcomes),
                 "failed_expectations": len(outcome.failed),
                 "failures": dg.MetadataValue.json(failures),
+                "validation_results": dg.MetadataValue.path(str(results_file)),
             },
         )
 
@@ -166,10 +175,36 @@ def _check_results(context: dg.AssetExecutionContext) -> dict:
         "source": "dagster event log",
         "in_this_run": sum(check["this_run"] for check in checks),
         "passed": sum(check["passed"] is True for check in checks),
-        "failed": sum(check["passed"] is False for check in checks),
+        # a check that failed at WARN severity (a cross-source check above its warning level) did not block
+        "failed": sum(check["passed"] is False and check.get("severity") != "WARN" for check in checks),
+        "warned": sum(check["passed"] is False and check.get("severity") == "WARN" for check in checks),
         "not_evaluated": sum(check["passed"] is None for check in checks),
         "checks": checks,
     }
+
+
+def _validation_documents(context: dg.AssetExecutionContext, quality_checks: dict,
+                          warehouse) -> tuple[list[dict], list[str]]:
+    """The stored validation results of each Great Expectations check's latest evaluation (the file its
+    metadata names, else this run's), and the checks that have none. The file's path is a build-side
+    detail: it is taken out of the manifest's copy of the metadata."""
+    documents, missing = [], []
+    for check in quality_checks["checks"]:
+        if check.get("check") != "great_expectations":
+            continue
+        named = check.get("metadata", {}).pop("validation_results", None)
+        schema, table = check["asset"].split("/")
+        path = Path(named) if named else data_docs.results_path(warehouse, context.run_id, schema, table)
+        if path.is_file():
+            documents.append(data_docs.load(path))
+        else:
+            missing.append(check["asset"])
+    return documents, missing
+
+
+def _run_is_active(context: dg.AssetExecutionContext, run_id: str) -> bool:
+    run = context.instance.get_run_by_id(run_id)
+    return run is not None and not run.is_finished
 
 
 @dg.asset(key=["published", "minerals"], group_name="publish", kinds={"duckdb", "parquet"},
@@ -177,18 +212,30 @@ def _check_results(context: dg.AssetExecutionContext) -> dict:
           pool=WAREHOUSE_POOL)
 def publication(context: dg.AssetExecutionContext, paths: MineralsPaths) -> dg.MaterializeResult:
     """A new version of the published DuckDB file (every mart plus the quarantine), one Parquet file
-    per table and a manifest (version, code commit, source vintages, row counts, the quality checks'
-    latest results), written to a temporary folder and switched to in one step (see lib/publish.py).
+    per table, the Great Expectations Data Docs of the checks (data_docs/index.html), the dbt docs of
+    every table and column (dbt_docs/index.html, one self-contained page) and a manifest
+    (version, code commit, source vintages, row counts, the quality checks' latest results), written
+    to a temporary folder and switched to in one step (see lib/publish.py).
     Runs only when every blocking quality check of the run passed."""
     settings = paths.settings()
     tables = {name: f"marts.{name}" for name in MARTS} | {"quarantine": "raw.quarantine"}
-    result = publish_tables(settings.warehouse, settings.publish_dir, tables, quality_checks=_check_results(context))
+    quality_checks = _check_results(context)
+    documents, missing = _validation_documents(context, quality_checks, settings.warehouse)
+    if missing:
+        context.log.warning(f"no stored validation results for {', '.join(missing)}: not in the Data Docs")
+    result = publish_tables(settings.warehouse, settings.publish_dir, tables, quality_checks=quality_checks,
+                            data_docs=lambda folder: data_docs.build(folder, documents) | {"missing": missing},
+                            dbt_docs=lambda folder: dbt_docs.generate(settings.warehouse, folder))
     context.log.info(f"published version {result.version} ({len(tables)} tables) to {result.version_dir}")
+    data_docs.prune(data_docs.results_root(settings.warehouse), keep={d["run_id"] for d in documents} | {context.run_id},
+                    active=lambda run_id: _run_is_active(context, run_id))
     return dg.MaterializeResult(metadata={
         "version": result.version,
         "database": dg.MetadataValue.path(str(result.database)),
         "version_dir": dg.MetadataValue.path(str(result.version_dir)),
         "parquet_dir": dg.MetadataValue.path(str(result.parquet_dir)),
+        "data_docs": dg.MetadataValue.path(str(result.version_dir / result.manifest["data_docs"]["index"])),
+        "dbt_docs": dg.MetadataValue.path(str(result.version_dir / result.manifest["dbt_docs"]["index"])),
         "published_at": result.created_at,
         "code_commit": result.manifest["code_commit"] or "unknown",
         "row_counts": dg.MetadataValue.json(result.row_counts),

@@ -11,7 +11,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from pipelines.defs.partitions import trade_years, year_range
 from pipelines.defs.resources import WAREHOUSE_POOL, MineralsPaths, dbt_project
-from pipelines.lib.warehouse import connect
+from pipelines.lib.faults import fault_point
+from pipelines.lib.warehouse import connect, qualified_name
 
 
 class MineralsDbtTranslator(DagsterDbtTranslator):
@@ -77,7 +78,11 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: Minera
     # ancestors), never in one where a model it reads is not built yet.
     with _warehouse_env(str(warehouse)), _env("DBT_INDIRECT_SELECTION", "buildable"):
         try:
-            events = list(dbt.cli(["build", *args], context=context).stream())
+            events = []
+            for event in dbt.cli(["build", *args], context=context).stream():
+                events.append(event)
+                if isinstance(event, dg.Output):
+                    fault_point("dbt.model_built", event.output_name)
         finally:
             _release_adapter_connection()
     with connect(warehouse) as con:
@@ -88,7 +93,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: Minera
                     "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, table]
                 ).fetchone()[0]
                 if is_table:  # views have no stored rows to count
-                    count = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+                    count = con.execute(f"select count(*) from {qualified_name(schema, table)}").fetchone()[0]
                     event = event.with_metadata({**event.metadata, "dagster/row_count": int(count)})
             yield event
 

@@ -288,9 +288,9 @@ def _scan_query(con: duckdb.DuckDBPyConnection, csv_path: Path, hs6: Iterable[st
     code's integer value (``get_bit``), which keeps the plan join-free; it also accepts codes that
     lost their leading zero ("10121" for 010121)."""
     columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in _RELEASE_HEADER) + "}"
-    path_sql = str(csv_path).replace("'", "''")
+    con.execute("SET VARIABLE baci_path = ?", [str(csv_path)])  # the path is a parameter, never SQL text
     scan = (
-        f"read_csv('{path_sql}', columns={columns}, header=true, delim=',', quote='\"', escape='\"', "
+        f"read_csv(getvariable('baci_path'), columns={columns}, header=true, delim=',', quote='\"', escape='\"', "
         "auto_detect=false, store_rejects=true, rejects_table='baci_rejects', rejects_scan='baci_scans')"
     )
     if hs6 is None:

@@ -7,6 +7,8 @@ Layout of the publish folder:
     versions/<version>/parquet/<table>.parquet
     versions/<version>/manifest.json          version, created_at, code commit, source vintages,
                                               row counts, quality check results
+    versions/<version>/data_docs/index.html   Great Expectations Data Docs of the checks (when given)
+    versions/<version>/dbt_docs/index.html    dbt docs of every model and column (one page, when given)
     latest           -> versions/<version>    the newest good version (switched atomically)
     minerals.duckdb  -> latest/minerals.duckdb
     parquet          -> latest/parquet
@@ -30,7 +32,7 @@ import re
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,11 +40,15 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.lib.faults import fault_point
 from pipelines.lib.settings import REPO_ROOT, keep_versions
+from pipelines.lib.warehouse import qualified_name, quote_identifier
 
 PUBLISHED_FILE = "minerals.duckdb"
 PARQUET_DIR = "parquet"
 MANIFEST_FILE = "manifest.json"
+DATA_DOCS_DIR = "data_docs"
+DBT_DOCS_DIR = "dbt_docs"
 VERSIONS_DIR = "versions"
 LATEST = "latest"
 # The fixed names at the top of the publish folder and what they point to (through `latest`).
@@ -214,8 +220,10 @@ def _write_database(path: Path, warehouse: Path, tables: dict[str, str], version
         row_counts: dict[str, int] = {}
         for name, qualified in tables.items():
             schema, table = qualified.split(".")
-            con.execute(f'create table "{name}" as select * from warehouse."{schema}"."{table}"')
-            row_counts[name] = con.execute(f'select count(*) from "{name}"').fetchone()[0]
+            source = qualified_name("warehouse", schema, table)
+            con.execute(f"create table {quote_identifier(name)} as select * from {source}")
+            row_counts[name] = con.execute(f"select count(*) from {quote_identifier(name)}").fetchone()[0]
+            fault_point("publish.table_copied")
         vintages = _source_vintages(con)
         con.execute("detach warehouse")
         con.execute(
@@ -236,12 +244,20 @@ def _export_parquet(database: Path, parquet_dir: Path, tables: list[str]) -> Non
     con = duckdb.connect(str(database), read_only=True)
     try:
         for name in tables:
-            con.execute(f"copy \"{name}\" to '{parquet_dir / f'{name}.parquet'}' (format parquet)")
+            con.execute(f"copy {quote_identifier(name)} to ? (format parquet)", [str(parquet_dir / f"{name}.parquet")])
     finally:
         con.close()
     for name in tables:
         _fsync(parquet_dir / f"{name}.parquet")
     _fsync(parquet_dir)
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Flush every file and folder under `folder` (deepest first), then `folder` itself."""
+    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if not path.is_symlink():
+            _fsync(path)
+    _fsync(folder)
 
 
 def _write_manifest(path: Path, manifest: dict) -> None:
@@ -284,17 +300,22 @@ def _prune(versions_dir: Path, keep: int, current: str, previous: str | None) ->
             continue
         trash = versions_dir / f"{TRASH_PREFIX}{name}"
         (versions_dir / name).rename(trash)
+        fault_point("publish.pruning")
         shutil.rmtree(trash)
         removed.append(name)
     return removed
 
 
 def publish(warehouse: Path, publish_dir: Path, tables: dict[str, str], *, quality_checks: dict | None = None,
-            keep: int | None = None) -> Publication:
+            keep: int | None = None, data_docs: Callable[[Path], dict] | None = None,
+            dbt_docs: Callable[[Path], dict] | None = None) -> Publication:
     """Publish `tables` ({published name: "schema.table" in the warehouse}) as a new version.
 
-    `quality_checks` is recorded as is in the manifest and the `publication` table. `keep` is the number
-    of versions kept (default: MINERALS_KEEP_VERSIONS). If anything fails before the switch, the
+    `quality_checks` is recorded as is in the manifest and the `publication` table. `data_docs`, when
+    given, writes the Data Docs into the folder it is called with (`data_docs/` of the new version) and
+    returns what the manifest lists under "data_docs" (with "index", the page to open); `dbt_docs`
+    likewise writes the dbt documentation of the tables into `dbt_docs/`. `keep` is the
+    number of versions kept (default: MINERALS_KEEP_VERSIONS). If anything fails before the switch, the
     published version stays exactly as it was and no new version is visible.
     """
     keep = keep_versions() if keep is None else keep
@@ -314,7 +335,17 @@ def publish(warehouse: Path, publish_dir: Path, tables: dict[str, str], *, quali
         try:
             row_counts, vintages = _write_database(tmp_dir / PUBLISHED_FILE, warehouse, tables, version,
                                                    created_at, commit, quality_checks)
+            fault_point("publish.database_written")
             _export_parquet(tmp_dir / PUBLISHED_FILE, tmp_dir / PARQUET_DIR, list(tables))
+            fault_point("publish.parquet_written")
+            docs = None
+            if data_docs is not None:
+                docs = {"index": f"{DATA_DOCS_DIR}/index.html", **data_docs(tmp_dir / DATA_DOCS_DIR)}
+                _fsync_tree(tmp_dir / DATA_DOCS_DIR)
+            table_docs = None
+            if dbt_docs is not None:
+                table_docs = {"index": f"{DBT_DOCS_DIR}/index.html", **dbt_docs(tmp_dir / DBT_DOCS_DIR)}
+                _fsync_tree(tmp_dir / DBT_DOCS_DIR)
             manifest = {
                 "version": version,
                 "created_at": created_at,
@@ -324,8 +355,11 @@ def publish(warehouse: Path, publish_dir: Path, tables: dict[str, str], *, quali
                 "row_counts": row_counts,
                 "source_vintages": vintages,
                 "quality_checks": quality_checks,
+                "data_docs": docs,
+                "dbt_docs": table_docs,
             }
             _write_manifest(tmp_dir / MANIFEST_FILE, manifest)
+            fault_point("publish.manifest_written")
             _fsync(tmp_dir)
             os.rename(tmp_dir, versions_dir / version)
         except BaseException:
@@ -333,7 +367,9 @@ def publish(warehouse: Path, publish_dir: Path, tables: dict[str, str], *, quali
             raise
         _fsync(versions_dir)
         previous = current_version(publish_dir)
+        fault_point("publish.version_renamed")
         _switch(publish_dir, version)
+        fault_point("publish.switched")
         _prune(versions_dir, keep, version, previous)
     return Publication(version, created_at, versions_dir / version, publish_dir / PUBLISHED_FILE,
                        publish_dir / PARQUET_DIR, manifest)

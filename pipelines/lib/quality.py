@@ -2,7 +2,9 @@
 
 The suites are plain data: a list of expectations per table, each with the reason
 it exists in its `meta`. `validate` runs one suite on a DataFrame in an ephemeral
-GX context and returns a summary that is easy to show as Dagster metadata.
+GX context and returns a summary that is easy to show as Dagster metadata, with
+what GX returned (the suite and its `ExpectationSuiteValidationResult`, as JSON)
+kept for the Data Docs built at publication (see lib/data_docs.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import great_expectations as gx
 import great_expectations.expectations as gxe
 import pandas as pd
+from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
 STAGES = ["exploration", "mining", "processing", "recycling", "manufacturing"]
@@ -44,6 +47,8 @@ class SuiteOutcome:
     suite: str
     rows: int
     outcomes: list[ExpectationOutcome]
+    # one entry per GX validation run: {"batch": label, "suite": suite JSON, "result": validation result JSON}
+    validations: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     @property
     def success(self) -> bool:
@@ -65,7 +70,9 @@ class SuiteOutcome:
 
 
 def _why(expectation: gxe.Expectation, reason: str) -> gxe.Expectation:
+    """The reason an expectation exists, in its `meta` and as its `notes` (which Data Docs show)."""
     expectation.meta = {"reason": reason}
+    expectation.notes = reason
     return expectation
 
 
@@ -144,9 +151,11 @@ def suite_for(table: str, known_codes: list[str]) -> list[gxe.Expectation]:
             _years(),
             _why(gxe.ExpectColumnValuesToBeInSet(column="stage", value_set=STAGES), "stages come from one vocabulary"),
             _why(gxe.ExpectColumnValuesToBeInSet(column="basis", value_set=BASES), "value and quantity are never mixed"),
-            *_unit_interval(["hhi", "top_supplier_share"], "HHI and shares are on a 0-1 scale"),
+            *_unit_interval(["hhi", "top_supplier_share", "top3_share"], "HHI and shares are on a 0-1 scale"),
             _why(gxe.ExpectColumnValuesToBeBetween(column="n_suppliers", min_value=1),
                  "a dependency has at least one supplier"),
+            _why(gxe.ExpectColumnValuesToBeBetween(column="hhi_change", min_value=-1, max_value=1),
+                 "a change of HHI on a 0-1 scale stays within -1 and 1"),
         ]
     if table == "lookthrough_dependency":
         return [
@@ -175,9 +184,25 @@ def suite_for(table: str, known_codes: list[str]) -> list[gxe.Expectation]:
                        "every concentration row is complete"),
             *_iso3(["top_producer_iso3"], known_codes),
             _years(),
-            _why(gxe.ExpectColumnValuesToBeInSet(column="stage", value_set=["mining", "processing"]),
-                 "USGS gives mine and refinery production only"),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="stage", value_set=["exploration", "mining", "processing"]),
+                 "USGS gives mine and refinery production (mining, processing) and reserves (exploration)"),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="basis",
+                                                 value_set=["contained_content", "gross_weight", "oxide_equivalent"]),
+                 "every figure states what is weighed, so bases are never mixed"),
             *_unit_interval(["hhi", "top_producer_share"], "HHI and shares are on a 0-1 scale"),
+        ]
+    if table == "net_import_reliance":
+        return [  # may be empty: only inputs with a commensurate trade and production pair give rows
+            *_not_null(["iso3", "mineral", "stage", "year", "imports_t", "exports_t", "production_t",
+                        "trade_source", "is_net_exporter"], "every reliance row is complete"),
+            *_iso3(["iso3"], known_codes),
+            _years(),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="basis", value_set=["quantity_t"]),
+                 "reliance compares tonnes with tonnes, never values"),
+            *_unit_interval(["net_import_reliance", "usgs_net_import_reliance"],
+                            "net import reliance is a share of apparent consumption"),
+            _why(gxe.ExpectColumnValuesToBeBetween(column="imports_t", min_value=0), "tonnages are not negative"),
+            _why(gxe.ExpectColumnValuesToBeBetween(column="exports_t", min_value=0), "tonnages are not negative"),
         ]
     if table == "announcements":
         return [
@@ -256,8 +281,8 @@ def suite_for(table: str, known_codes: list[str]) -> list[gxe.Expectation]:
     if table == "cooperation_partner_potential":
         return [
             *_not_null(["agreement_id", "instrument", "partner_iso3", "is_named_party", "mineral", "stage", "year",
-                        "partner_production_t", "world_production_t", "partner_share_of_world_production"],
-                       "every potential row names its instrument, partner and production"),
+                        "measure", "partner_amount_t", "world_total_t", "partner_share_of_world"],
+                       "every potential row names its instrument, partner and production or reserves"),
             _why(gxe.ExpectCompoundColumnsToBeUnique(
                 column_list=["agreement_id", "partner_iso3", "mineral", "stage", "year"]),
                  "one row per instrument, partner, mineral, stage and year"),
@@ -266,11 +291,11 @@ def suite_for(table: str, known_codes: list[str]) -> list[gxe.Expectation]:
             _why(gxe.ExpectColumnValuesToBeInSet(
                 column="instrument", value_set=["agreement", "framework", "mou", "partnership", "joint_statement"]),
                  "meetings and other kinds of instrument do not count as cooperation instruments"),
-            _why(gxe.ExpectColumnValuesToBeInSet(column="stage", value_set=["mining", "processing"]),
-                 "USGS gives mine and refinery production only"),
-            *_unit_interval(["partner_share_of_world_production"], "a producer's share of world production"),
-            _why(gxe.ExpectColumnValuesToBeBetween(column="partner_production_t", min_value=0, strict_min=True),
-                 "partners without production have no row"),
+            _why(gxe.ExpectColumnValuesToBeInSet(column="stage", value_set=["exploration", "mining", "processing"]),
+                 "USGS gives mine and refinery production (mining, processing) and reserves (exploration)"),
+            *_unit_interval(["partner_share_of_world"], "a country's share of world production or reserves"),
+            _why(gxe.ExpectColumnValuesToBeBetween(column="partner_amount_t", min_value=0, strict_min=True),
+                 "partners without production or reserves have no row"),
         ]
     # disruption_impacts may be empty (no scenario's supplier sells its mineral at its stages in the data).
     if table == "disruption_impacts":
@@ -302,8 +327,10 @@ def suite_for(table: str, known_codes: list[str]) -> list[gxe.Expectation]:
     raise KeyError(f"no quality suite is defined for table {table!r}")
 
 
-def validate(df: pd.DataFrame, suite_name: str, expectations: list[gxe.Expectation]) -> SuiteOutcome:
-    """Run `expectations` on `df` with GX Core and summarise the outcome."""
+def validate(df: pd.DataFrame, suite_name: str, expectations: list[gxe.Expectation], *,
+             run_name: str | None = None, batch: str = "whole table") -> SuiteOutcome:
+    """Run `expectations` on `df` with GX Core and summarise the outcome. `run_name` (the Dagster run)
+    and `batch` (which rows: "whole table", "years 2020-2022") label the kept validation result."""
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas(name=f"{suite_name}_frames")
@@ -318,6 +345,7 @@ def validate(df: pd.DataFrame, suite_name: str, expectations: list[gxe.Expectati
     result = definition.run(
         batch_parameters={"dataframe": df},
         result_format={"result_format": "SUMMARY", "partial_unexpected_count": 10},
+        run_id=RunIdentifier(run_name=run_name) if run_name else None,
     )
     outcomes = []
     for r in result.results:
@@ -334,11 +362,13 @@ def validate(df: pd.DataFrame, suite_name: str, expectations: list[gxe.Expectati
                 observed=_plain(details.get("observed_value")),
             )
         )
-    return SuiteOutcome(suite=suite_name, rows=len(df), outcomes=outcomes)
+    validation = {"batch": batch, "suite": suite.to_json_dict(), "result": result.to_json_dict()}
+    return SuiteOutcome(suite=suite_name, rows=len(df), outcomes=outcomes, validations=[validation])
 
 
 def validate_years(
-    df: pd.DataFrame, table_rows: int, suite_name: str, expectations: list[gxe.Expectation]
+    df: pd.DataFrame, table_rows: int, suite_name: str, expectations: list[gxe.Expectation], *,
+    run_name: str | None = None, batch: str = "years",
 ) -> SuiteOutcome:
     """Validate the rows of some years of a table (`df`) and the row count of the whole table.
 
@@ -353,10 +383,12 @@ def validate_years(
         for e in expectations
         if isinstance(e, gxe.ExpectTableRowCountToBeBetween)
     ]
-    outcome = validate(df, suite_name, row_level)
+    outcome = validate(df, suite_name, row_level, run_name=run_name, batch=batch)
     if table_level:
-        counted = validate(pd.DataFrame({"table_rows": [table_rows]}), f"{suite_name}_table", table_level)
+        counted = validate(pd.DataFrame({"table_rows": [table_rows]}), f"{suite_name}_table", table_level,
+                           run_name=run_name, batch="whole table row count")
         outcome.outcomes.extend(counted.outcomes)
+        outcome.validations.extend(counted.validations)
     return outcome
 
 
@@ -379,7 +411,8 @@ def merge_outcomes(parts: list[SuiteOutcome]) -> SuiteOutcome:
             unexpected_sample=[v for o in failed for v in o.unexpected_sample][:10],
             observed=(failed[0] if failed else same[-1]).observed,
         ))
-    return SuiteOutcome(suite=first.suite, rows=sum(part.rows for part in parts), outcomes=merged)
+    return SuiteOutcome(suite=first.suite, rows=sum(part.rows for part in parts), outcomes=merged,
+                        validations=[v for part in parts for v in part.validations])
 
 
 def year_batches(rows_by_year: dict[int, int], max_rows: int) -> list[tuple[int, int]]:

@@ -1,7 +1,9 @@
 """Reader for the USGS Mineral Commodity Summaries data release (``MCS<year>_Commodities_Data.csv``).
 
-Only the world sections (``Section`` starting with "World") are read: production, reserves and
+The world sections (``Section`` starting with "World") are read: production, reserves and
 capacity by country, including the "World total" (``XWD``) and "Other countries" (``XOT``) rows.
+From the United States' salient statistics only the net import reliance rows are read (statistic
+``net import reliance``, unit percent; ``E`` = net exporter, kept as a TEXT marker).
 The file is Windows-1252 encoded. Values are text: numbers with thousands separators, or USGS
 markers that are kept in ``value_raw`` and classified in ``value_flag``:
 
@@ -76,6 +78,10 @@ EXPECTED_HEADER = [
     "Other notes",
 ]
 STATISTICS = {"production", "reserves", "capacity"}
+# The United States' salient statistics are read for one statistic only: USGS's own net import
+# reliance (percent of apparent consumption), the reference the computed figures are compared with.
+SALIENT_SECTION = "Salient Statistics"
+NET_IMPORT_RELIANCE = "net import reliance"
 
 # Factor from the file's unit to metric tons; units without one (carats, volumes) get None.
 TONNES_PER_UNIT: dict[str, float] = {
@@ -128,7 +134,10 @@ class CommodityMap:
 
     def __init__(self, rows: list[dict[str, str]]) -> None:
         self._rules: dict[str, list[tuple[str, str, str | None]]] = {}
+        self._slugs: dict[str, str] = {}
         for row in rows:
+            if slug := (row.get("mcs_slug") or "").strip():
+                self._slugs[slug.casefold()] = row["commodity"].strip()
             stage = row["stage"].strip() or None
             if stage not in {None, "mining", "processing"}:
                 raise ValueError(f"usgs commodity map: unknown stage {stage!r} for {row['commodity']!r}")
@@ -142,6 +151,10 @@ class CommodityMap:
         """Load the map from a CSV with columns commodity,detail_prefix,mineral,stage,note."""
         with Path(path).open(encoding="utf-8", newline="") as handle:
             return cls(list(csv.DictReader(handle)))
+
+    def commodity_for_slug(self, slug: str) -> str | None:
+        """The commodity of an MCS world-table file name slug (``phosp`` -> Phosphate Rock)."""
+        return self._slugs.get(slug.casefold())
 
     def lookup(self, commodity: str, detail: str) -> tuple[str | None, str | None]:
         """``(mineral, stage)``, or ``(None, None)`` for commodities outside the map."""
@@ -180,6 +193,7 @@ def read_usgs_mcs(
     stats: dict[str, Any] = {
         "rows_read": 0,
         "rows_world": 0,
+        "rows_net_import_reliance": 0,
         "rows_unmapped_commodity": 0,
         "rows_without_tonnes": 0,
     }
@@ -221,16 +235,19 @@ def read_usgs_mcs(
             continue
         row = dict(zip(EXPECTED_HEADER, fields, strict=True))
         section = row["Section"].strip()
-        if not section.startswith("World"):
+        statistic = row["Statistics"].strip().casefold()
+        if section.startswith(SALIENT_SECTION) and statistic == NET_IMPORT_RELIANCE:
+            stats["rows_net_import_reliance"] += 1
+        elif section.startswith("World"):
+            stats["rows_world"] += 1
+        else:
             continue
-        stats["rows_world"] += 1
         country = row["Country"].strip()
         iso3 = matcher.match(country)
         if iso3 is None:
             log.add(rel, line, f"unknown country name {country!r}", record, kind="unknown country name")
             continue
-        statistic = row["Statistics"].strip().casefold()
-        if statistic not in STATISTICS:
+        if statistic not in STATISTICS and statistic != NET_IMPORT_RELIANCE:
             reason = f"statistic {row['Statistics']!r} is not production, reserves or capacity"
             log.add(rel, line, reason, record, kind="unknown statistic")
             continue
@@ -319,3 +336,150 @@ def _finish(
     stats["value_flags"] = dict(sorted(flags.items()))
     stats["quarantine_reasons"] = log.reasons()
     return frame, log.frame(), stats
+
+
+# ---------------------------------------------------------------------------------------------
+# Earlier editions: one world table per commodity (``mcs2024-phosp_world.csv``), UTF-8, columns
+# ``Source,Country,Type,Prod_<unit>_[est_]<year>,...,Prod_notes,Reserves_<unit>,Reserves_notes``.
+
+WORLD_TABLE = re.compile(r"^mcs(?P<edition>\d{4})-(?P<slug>[a-z]+)_world\.csv$", re.IGNORECASE)
+_PRODUCTION_COLUMN = re.compile(r"^Prod_(?P<unit>t|kt|kg)_(?P<est>est_)?(?P<year>\d{4})$")
+_RESERVES_COLUMN = re.compile(r"^Reserves_(?P<unit>t|kt|kg)$")
+_UNIT_NAMES = {"t": "metric tons", "kt": "thousand metric tons", "kg": "kilograms"}
+_FOOTNOTE = re.compile(r"(?<=[A-Za-z)])\d+$")
+
+
+def world_table_files(directory: str | Path) -> list[Path]:
+    """MCS world tables of earlier editions (``mcs<year>-<slug>_world.csv``) under ``directory``."""
+    return sorted(p for p in Path(directory).rglob("*.csv") if WORLD_TABLE.match(p.name))
+
+
+def _country_name(text: str) -> str:
+    """The country cell without footnote numbers or the "(rounded)" note ("China6" -> "China")."""
+    name = " ".join(text.replace("\xa0", " ").split())
+    name = name.replace("(rounded)", "").strip()
+    return _FOOTNOTE.sub("", name).strip()
+
+
+def read_usgs_world_table(
+    csv_path: str | Path,
+    matcher: CountryMatcher,
+    root: str | Path | None = None,
+    *,
+    commodity_map: CommodityMap | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Read one world table of an earlier MCS edition into the same rows as `read_usgs_mcs`.
+
+    Each production column gives a row per country and year (``est_`` columns are estimates); the
+    reserves column gives a row dated the year before the edition (reserves are stated as of then).
+    ``statistics_detail`` is the table's ``Type`` ("Mine production, phosphate rock ore") for
+    production and "Reserves" for reserves. Footnote numbers are taken off country names. Rows whose
+    country does not resolve, whose values are broken numbers or that have cells beyond the header
+    are quarantined; empty rows and empty trailing columns are skipped.
+    """
+    csv_path = Path(csv_path)
+    rel = source_path(csv_path, root)
+    commodity_map = commodity_map or CommodityMap.from_csv()
+    log = QuarantineLog(SOURCE)
+    rows: list[dict[str, Any]] = []
+    flags: dict[str, int] = {}
+    stats: dict[str, Any] = {"rows_read": 0, "rows_world": 0, "rows_unmapped_commodity": 0, "rows_without_tonnes": 0}
+    name = WORLD_TABLE.match(csv_path.name)
+    if name is None:
+        log.add(rel, 0, "file name is not mcs<edition>-<slug>_world.csv", "", kind="unexpected file name")
+        return _finish(rows, log, stats, flags)
+    edition_year = int(name["edition"])
+    commodity = commodity_map.commodity_for_slug(name["slug"])
+    if commodity is None:
+        log.add(
+            rel,
+            0,
+            f"no commodity for world-table slug {name['slug']!r} (usgs_commodity_map.csv mcs_slug)",
+            "",
+            kind="unknown commodity",
+        )
+        return _finish(rows, log, stats, flags)
+    try:
+        text = csv_path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        log.add(rel, 0, f"undecodable bytes: not valid UTF-8 (offset {error.start})", "", kind="undecodable file")
+        return _finish(rows, log, stats, flags)
+    physical = text.split("\n")
+    reader = csv.reader(line + "\n" for line in physical)
+    header = [h.strip() for h in next(reader, [])]
+    while header and not header[-1]:
+        header.pop()
+    columns: list[tuple[int, str, str, int, bool]] = []  # (index, statistic, unit, year, is_estimate)
+    for index, column in enumerate(header):
+        if match := _PRODUCTION_COLUMN.match(column):
+            columns.append((index, "production", match["unit"], int(match["year"]), bool(match["est"])))
+        elif match := _RESERVES_COLUMN.match(column):
+            columns.append((index, "reserves", match["unit"], edition_year - 1, False))
+    if header[:3] != ["Source", "Country", "Type"] or not columns:
+        shown = ",".join(header)
+        log.add(rel, 1, f"unexpected header {shown!r}", shown, kind="unexpected header")
+        return _finish(rows, log, stats, flags)
+
+    reserves_seen: set[tuple[str, int]] = set()
+    start = reader.line_num + 1
+    for fields in reader:
+        line, start = start, reader.line_num + 1
+        if not any(field.strip() for field in fields):
+            continue
+        stats["rows_read"] += 1
+        record = physical[line - 1].rstrip("\r")
+        if any(field.strip() for field in fields[len(header) :]):
+            log.add(rel, line, f"row has cells beyond the header's {len(header)} columns", record, kind="wrong field count")
+            continue
+        fields = fields + [""] * (len(header) - len(fields))
+        country = _country_name(fields[1])
+        iso3 = matcher.match(country)
+        if iso3 is None:
+            log.add(rel, line, f"unknown country name {fields[1]!r}", record, kind="unknown country name")
+            continue
+        stats["rows_world"] += 1
+        detail = " ".join(fields[2].split())
+        for index, statistic, unit, year, is_estimate in columns:
+            cell = fields[index]
+            if statistic == "reserves" and (iso3, year) in reserves_seen:
+                continue  # a country's reserves are repeated on each of its rows (mine and refinery)
+            value, flag = parse_value(cell)
+            if problem := _bad_number(cell, value, flag):
+                log.add(rel, line, f"{header[index]}: {problem}", record, kind="bad value")
+                continue
+            if flag == "NA" and not cell.strip():
+                continue  # an empty cell: no figure given
+            flags[flag or "NUMBER"] = flags.get(flag or "NUMBER", 0) + 1
+            if statistic == "reserves":
+                reserves_seen.add((iso3, year))
+            unit_name = _UNIT_NAMES[unit]
+            factor = tonnes_factor(unit_name)
+            row_detail = detail if statistic == "production" else "Reserves"
+            mineral, stage = commodity_map.lookup(commodity, row_detail)
+            stats["rows_unmapped_commodity"] += int(mineral is None)
+            rows.append(
+                {
+                    "edition": f"MCS {edition_year}",
+                    "chapter": commodity.upper(),
+                    "commodity": commodity,
+                    "section": "World production and reserves",
+                    "country_name": fields[1],
+                    "iso3": iso3,
+                    "statistic": statistic,
+                    "statistics_detail": row_detail,
+                    "mineral": mineral,
+                    "stage": stage,
+                    "unit": unit_name,
+                    "to_tonnes": factor,
+                    "year": year,
+                    "value": value,
+                    "value_t": value * factor if factor is not None else math.nan,
+                    "value_raw": cell,
+                    "value_flag": flag,
+                    "is_estimate": is_estimate,
+                    "notes": fields[header.index("Prod_notes")] if "Prod_notes" in header else "",
+                    "source_file": rel,
+                    "source_line": line,
+                }
+            )
+    return _finish(rows, log, stats, flags)

@@ -1,7 +1,13 @@
-"""Short-lived DuckDB connections and the few write patterns the assets share."""
+"""Short-lived DuckDB connections and the few write patterns the assets share.
+
+SQL text is never built from data values: values go in as parameters, and the only names put
+into SQL text (schemas, tables, columns) go through `quote_identifier` / `qualified_name`, which
+accept plain names only.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +16,19 @@ import duckdb
 import pandas as pd
 
 QUARANTINE_COLUMNS = ["source", "source_file", "source_line", "reason", "record"]
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def quote_identifier(name: str) -> str:
+    """`name` as a double-quoted SQL identifier; only plain names (letters, digits, '_') are accepted."""
+    if not isinstance(name, str) or not _PLAIN_NAME.fullmatch(name):
+        raise ValueError(f"not a plain SQL name: {name!r}")
+    return f'"{name}"'
+
+
+def qualified_name(*parts: str) -> str:
+    """`"schema"."table"` (or any dotted name) from plain names, each quoted."""
+    return ".".join(quote_identifier(part) for part in parts)
 
 
 @contextmanager
@@ -26,38 +45,40 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
 
 def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, df: pd.DataFrame) -> int:
     """Replace `schema.table` with the rows of `df` in one transaction; returns the row count."""
-    con.execute(f"create schema if not exists {schema}")
+    target = qualified_name(schema, table)
+    con.execute(f"create schema if not exists {quote_identifier(schema)}")
     con.register("_incoming", df)
     try:
         con.execute("begin transaction")
-        con.execute(f"create or replace table {schema}.{table} as select * from _incoming")
+        con.execute(f"create or replace table {target} as select * from _incoming")
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
     finally:
         con.unregister("_incoming")
-    return con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
+    return con.execute(f"select count(*) from {target}").fetchone()[0]
 
 
 def replace_years(con: duckdb.DuckDBPyConnection, schema: str, table: str, df: pd.DataFrame,
                   first: int, last: int) -> int:
     """Replace the rows of years `first`..`last` of `schema.table` with `df`, in one transaction;
     other years are left as they are. Returns the number of rows now stored for those years."""
-    con.execute(f"create schema if not exists {schema}")
+    target = qualified_name(schema, table)
+    con.execute(f"create schema if not exists {quote_identifier(schema)}")
     con.register("_incoming", df)
     try:
         con.execute("begin transaction")
-        con.execute(f"create table if not exists {schema}.{table} as select * from _incoming limit 0")
-        con.execute(f"delete from {schema}.{table} where year between ? and ?", [first, last])
-        con.execute(f"insert into {schema}.{table} by name select * from _incoming")
+        con.execute(f"create table if not exists {target} as select * from _incoming limit 0")
+        con.execute(f"delete from {target} where year between ? and ?", [first, last])
+        con.execute(f"insert into {target} by name select * from _incoming")
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
     finally:
         con.unregister("_incoming")
-    return con.execute(f"select count(*) from {schema}.{table} where year between ? and ?", [first, last]).fetchone()[0]
+    return con.execute(f"select count(*) from {target} where year between ? and ?", [first, last]).fetchone()[0]
 
 
 def replace_quarantine(con: duckdb.DuckDBPyConnection, asset: str, rows: pd.DataFrame,
@@ -108,20 +129,21 @@ def read_table(path: Path, schema: str, table: str, years: tuple[int, int] | Non
     """
     with connect(path) as con:
         if years is None:
-            return con.execute(f"select * from {schema}.{table}").df()
-        return con.execute(f"select * from {schema}.{table} where year between ? and ?", list(years)).df()
+            return con.execute(f"select * from {qualified_name(schema, table)}").df()
+        return con.execute(f"select * from {qualified_name(schema, table)} where year between ? and ?", list(years)).df()
 
 
 def count_rows(path: Path, schema: str, table: str) -> int:
     """Number of rows of a warehouse table."""
     with connect(path) as con:
-        return con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
+        return con.execute(f"select count(*) from {qualified_name(schema, table)}").fetchone()[0]
 
 
 def rows_by_year(path: Path, schema: str, table: str, years: tuple[int, int]) -> dict[int, int]:
     """Row count of each year of `years` (first, last) that has rows."""
     with connect(path) as con:
         found = con.execute(
-            f"select year, count(*) from {schema}.{table} where year between ? and ? group by year", list(years)
+            f"select year, count(*) from {qualified_name(schema, table)} where year between ? and ? group by year",
+            list(years),
         ).fetchall()
     return {int(year): int(count) for year, count in found}

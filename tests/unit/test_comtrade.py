@@ -159,3 +159,64 @@ def test_empty_input(matcher: CountryMatcher) -> None:
     flows, quarantine, stats = read_comtrade([], matcher)
     assert isinstance(flows, pd.DataFrame) and flows.empty and list(flows.columns) == FLOW_COLUMNS
     assert quarantine.empty and stats["rows_kept"] == 0
+
+
+# --- CSV in the API's layout (real rows of the shipped US/China file, plus one nickel row) ---
+CSV_FILE = FIXTURES / "comtrade_csv" / "copper_trade_data.csv"
+
+
+def test_api_layout_csv(matcher: CountryMatcher) -> None:
+    flows, quarantine, stats = read_comtrade([CSV_FILE], matcher, FIXTURES)
+    assert quarantine.empty
+    # line 8 is a breakdown by mode of transport (motCode 9100): not a total
+    assert stats["rows_read"] == 7 and stats["rows_filtered"] == 1
+    assert flows["source_line"].tolist() == [2, 3, 4, 5, 6, 7]  # physical lines of the file
+    first = flows.iloc[0]
+    assert (first.exporter_iso3, first.importer_iso3, first.reported_by) == ("XWD", "USA", "importer")
+    assert (first.hs_code, first.hs_version, first.year) == ("7402", "HS2017", 2020)
+    # netWgt 0 with the weight given as qty in kilograms (qtyUnitCode 8): the quantity is used
+    assert first.quantity_t == pytest.approx(282.303)
+    assert first.value_usd == 2101337.0
+    exports_2023 = flows.iloc[2]
+    assert (exports_2023.exporter_iso3, exports_2023.importer_iso3) == ("USA", "XWD")
+    assert exports_2023.quantity_t == pytest.approx(180093.080901)
+    # 2024 imports: no weight reported (qtyUnitCode -1, netWgt empty): the quantity is unknown, not 0
+    imports_2024 = flows.iloc[3]
+    assert imports_2024.year == 2024 and math.isnan(imports_2024.quantity_t)
+    assert imports_2024.value_usd == 8714848405.0
+
+
+def test_zero_weight_with_a_value_is_not_a_zero_quantity(matcher: CountryMatcher, tmp_path: Path) -> None:
+    lines = CSV_FILE.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = dict(zip(header, lines[1].split(","), strict=True))
+    row.update(qtyUnitCode="-1", qty="", netWgt="0.0")
+    path = tmp_path / "zero.csv"
+    path.write_text(lines[0] + "\n" + ",".join(row[h] for h in header) + "\n", encoding="utf-8")
+    flows, _, _ = read_comtrade([path], matcher, tmp_path)
+    assert math.isnan(flows.iloc[0].quantity_t)
+
+
+def test_csv_problems_are_quarantined_with_line_and_reason(matcher: CountryMatcher, tmp_path: Path) -> None:
+    lines = CSV_FILE.read_text(encoding="utf-8").splitlines()
+    short = ",".join(lines[2].split(",")[:10])
+    bad_value = lines[3].replace(",180093080.901,True,", ",lots,True,", 1)
+    path = tmp_path / "bad.csv"
+    path.write_text("\n".join([lines[0], lines[1], short, bad_value]) + "\n", encoding="utf-8")
+    flows, quarantine, _ = read_comtrade([path], matcher, tmp_path)
+    assert flows["source_line"].tolist() == [2]
+    reasons = dict(zip(quarantine["source_line"], quarantine["reason"], strict=True))
+    assert reasons[3] == f"row has 10 fields, header has {len(lines[0].split(','))}"
+    assert "non-numeric value or weight" in reasons[4]
+    repeated = tmp_path / "repeated.csv"
+    repeated.write_text(lines[0] + ",netWgt\n" + lines[1] + ",1\n", encoding="utf-8")
+    flows, quarantine, stats = read_comtrade([repeated], matcher, tmp_path)
+    assert flows.empty and stats["files_quarantined"] == 1
+    assert "repeats column(s) ['netWgt']" in quarantine.iloc[0]["reason"]
+
+
+def test_only_csv_files_in_the_api_layout_are_responses(tmp_path: Path) -> None:
+    shutil.copy(CSV_FILE, tmp_path / "copper.csv")
+    (tmp_path / "country_codes_V202601.csv").write_text("country_code,country_name,country_iso2,country_iso3\n")
+    (tmp_path / "notes.csv").write_text("reporterCode,comment\n842,not a response\n")
+    assert [p.name for p in comtrade_files(tmp_path)] == ["copper.csv"]

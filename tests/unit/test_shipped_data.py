@@ -93,7 +93,7 @@ def test_comtrade_china_rare_earth_imports_from_myanmar(
     trade_result: tuple[pd.DataFrame, pd.DataFrame, dict],
 ) -> None:
     flows, _, _ = trade_result
-    comtrade = flows[flows["source"] == "comtrade"]
+    comtrade = flows[(flows["source"] == "comtrade") & flows["source_file"].str.contains("china_imports_2846")]
     assert sorted(comtrade["year"].unique()) == list(range(1993, 2025))
     myanmar = comtrade[(comtrade["year"] == 2024) & (comtrade["exporter_iso3"] == "MMR")]
     assert len(myanmar) == 1
@@ -116,7 +116,8 @@ def test_baci_extract_aggregates_mapped(trade_result: tuple[pd.DataFrame, pd.Dat
 
 def test_usgs_cobalt_drc_2024(matcher: CountryMatcher) -> None:
     rows, quarantine, stats = read_usgs_mcs(USGS, matcher, INPUTS)
-    assert quarantine.empty and stats["rows_kept"] == stats["rows_world"]
+    assert quarantine.empty and stats["rows_kept"] == stats["rows_world"] + stats["rows_net_import_reliance"]
+    assert stats["rows_net_import_reliance"] == 527  # the United States' net import reliance rows
     cobalt = rows[
         (rows["commodity"] == "Cobalt")
         & (rows["iso3"] == "COD")
@@ -128,6 +129,9 @@ def test_usgs_cobalt_drc_2024(matcher: CountryMatcher) -> None:
     assert set(rows.loc[rows["country_name"] == "World total", "iso3"]) == {"XWD"}
     assert set(rows.loc[rows["country_name"] == "Other countries", "iso3"]) == {"XOT"}
     assert rows["source_file"].eq("production/usgs_mcs2026_commodities_data.csv").all()
+    copper = rows[(rows["statistic"] == "net import reliance") & (rows["commodity"] == "Copper")]
+    assert copper.set_index("year")["value"].to_dict() == {2021: 44.0, 2022: 41.0, 2023: 42.0, 2024: 45.0, 2025: 57.0}
+    assert set(copper["mineral"]) == {"copper"} and set(copper["stage"]) == {"processing"}
 
 
 def test_empty_trade_folder(tmp_path: Path, matcher: CountryMatcher) -> None:

@@ -17,7 +17,9 @@ from pipelines.lib.usgs import (
     CommodityMap,
     parse_value,
     read_usgs_mcs,
+    read_usgs_world_table,
     tonnes_factor,
+    world_table_files,
 )
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "readers"
@@ -283,3 +285,87 @@ def test_commodity_map_minerals_use_project_names() -> None:
         "silver",
     }
     assert required <= minerals
+
+
+# --- net import reliance rows of the United States' salient statistics ---
+
+
+def test_us_net_import_reliance_rows_are_read(matcher: CountryMatcher, tmp_path: Path) -> None:
+    rows = [
+        "COPPER,Salient Statistics\u2014United States,Copper,United States,Net import reliance,"
+        "Net import reliance as a percentage of apparent consumption,percent,2021,44,,Yes,",
+        "LITHIUM,Salient Statistics\u2014United States,Lithium,United States,Net import reliance,"
+        "Net import reliance as a percentage of apparent consumption,percent,2023,>50,,Yes,",
+        "BARITE,Salient Statistics\u2014United States,Barite,United States,Net import reliance,"
+        "Net import reliance as a percentage of apparent consumption,percent,2025,E,,Yes,",
+        "COPPER,Salient Statistics\u2014United States,Copper,United States,Production,Mine production,"
+        "thousand metric tons,2021,\"1,230\",,Yes,",
+    ]
+    path = tmp_path / "MCS2026_Commodities_Data.csv"
+    path.write_bytes((HEADER + "\r\n".join(rows) + "\r\n").encode("cp1252"))
+    found, quarantine, stats = read_usgs_mcs(path, matcher, tmp_path)
+    assert quarantine.empty and stats["rows_net_import_reliance"] == 3
+    assert set(found["statistic"]) == {"net import reliance"}  # other US salient rows are not read
+    copper = one(found, commodity="Copper")
+    assert (copper.mineral, copper.stage, copper.iso3, copper.year, copper.value) == (
+        "copper", "processing", "USA", 2021, 44.0)
+    assert math.isnan(copper.value_t)  # a percentage has no tonnage
+    lithium = one(found, commodity="Lithium")
+    assert (lithium.value_raw, lithium.value_flag) == (">50", "BOUND") and math.isnan(lithium.value)
+    barite = one(found, commodity="Barite")
+    assert (barite.value_raw, barite.value_flag) == ("E", "TEXT")  # E: net exporter
+
+
+# --- world tables of earlier editions (real files of MCS 2023 and MCS 2024) ---
+WORLD = FIXTURES / "usgs_world"
+
+
+def test_world_table_files_are_found_by_name(tmp_path: Path) -> None:
+    assert [p.name for p in world_table_files(WORLD)] == ["mcs2023-coppe_world.csv", "mcs2024-nicke_world.csv"]
+
+
+def test_world_table_production_years_estimates_and_reserves(matcher: CountryMatcher) -> None:
+    rows, quarantine, stats = read_usgs_world_table(WORLD / "mcs2023-coppe_world.csv", matcher, FIXTURES)
+    assert list(rows.columns) == USGS_COLUMNS and quarantine.empty
+    chile_mine = rows[(rows.iso3 == "CHL") & (rows.stage == "mining") & (rows.statistic == "production")]
+    assert chile_mine.set_index("year")["value_t"].to_dict() == {2021: 5_620_000.0, 2022: 5_200_000.0}
+    assert chile_mine.set_index("year")["is_estimate"].to_dict() == {2021: False, 2022: True}
+    assert set(chile_mine["edition"]) == {"MCS 2023"}
+    assert set(chile_mine["statistics_detail"]) == {"Mine production, recoverable copper content"}
+    refinery = one(rows, iso3="CHL", stage="processing", year=2021)
+    assert (refinery.mineral, refinery.value_t, refinery.source_line) == ("copper", 2_270_000.0, 23)
+    # reserves are stated as of the year before the edition, once per country (the refinery row's
+    # "XX", not applicable, is not a second figure)
+    chile_reserves = rows[(rows.iso3 == "CHL") & (rows.statistic == "reserves")]
+    assert chile_reserves[["year", "value_t", "stage"]].values.tolist() == [[2022, 190_000_000.0, "mining"]]
+    assert one(rows, iso3="XWD", statistic="production", year=2021, stage="mining").value_t == 21_200_000.0
+    assert one(rows, iso3="XOT", statistic="production", year=2021, stage="processing").value_t == 3_170_000.0
+
+
+def test_world_table_footnotes_padding_and_bounds(matcher: CountryMatcher) -> None:
+    rows, quarantine, stats = read_usgs_world_table(WORLD / "mcs2024-nicke_world.csv", matcher, FIXTURES)
+    assert quarantine.empty
+    caledonia = one(rows, iso3="NCL", statistic="production", year=2022)  # "New Caledonia9": footnote 9
+    assert caledonia.value_t == 200_000.0 and caledonia.unit == "metric tons"
+    other = one(rows, iso3="XOT", statistic="reserves")
+    assert other.value_raw.strip() == ">9,100,000" and other.value_flag == "BOUND" and math.isnan(other.value_t)
+    assert stats["value_flags"]["BOUND"] == 2
+
+
+def test_world_table_problems_are_quarantined(matcher: CountryMatcher, tmp_path: Path) -> None:
+    lines = (WORLD / "mcs2023-coppe_world.csv").read_text(encoding="utf-8-sig").splitlines()
+    lines[2] = lines[2].replace("Australia", "Atlantis")
+    lines[3] = lines[3].replace(",550,", ",1e309,")
+    lines[4] = lines[4] + ",surplus"
+    path = tmp_path / "mcs2023-coppe_world.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows, quarantine, _ = read_usgs_world_table(path, matcher, tmp_path)
+    reasons = dict(zip(quarantine["source_line"], quarantine["reason"], strict=True))
+    assert reasons[3] == "unknown country name 'Atlantis'"
+    assert reasons[4] == "Prod_kt_2021: value '1e309' is not a finite number"
+    assert reasons[5] == "row has cells beyond the header's 8 columns"
+    assert not rows["iso3"].isin(["CHL"]).any() or 5 not in rows["source_line"].tolist()
+    unknown = tmp_path / "mcs2023-zzzzz_world.csv"
+    unknown.write_text(lines[0] + "\n", encoding="utf-8")
+    _, quarantine, _ = read_usgs_world_table(unknown, matcher, tmp_path)
+    assert "no commodity for world-table slug 'zzzzz'" in quarantine.iloc[0]["reason"]

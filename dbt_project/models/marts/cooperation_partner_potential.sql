@@ -1,6 +1,7 @@
 -- The diversification potential a cooperation instrument opens: each participant's share of world
--- mine or refinery production (USGS) of every mineral and stage the instrument covers, in every
--- production year by whose end the instrument was in force and the country took part in it.
+-- mine or refinery production (stages mining, processing) and of world reserves (stage exploration)
+-- of every mineral and stage the instrument covers, in every USGS year by whose end the instrument
+-- was in force and the country took part in it.
 -- Rules: see the model description in _cooperation_coverage.yml.
 
 with
@@ -9,59 +10,61 @@ participants as (
     select * from {{ ref('int_cooperation_participants') }}
 ),
 
-production as (
-    select * from {{ ref('int_production_by_country') }}
-    where iso3 <> 'XOT' and production_t > 0
+supply as (
+    select * from {{ ref('int_supply_by_country') }}
 ),
 
 world as (
     select * from {{ ref('production_concentration') }}
 ),
 
-partner_production as (
+partner_supply as (
     select
         participants.agreement_id,
         participants.instrument,
         participants.iso3 as partner_iso3,
-        production.mineral,
-        production.stage,
-        production.year,
+        supply.mineral,
+        supply.stage,
+        supply.year,
         bool_or(participants.listed_as is not null) as is_named_party,
-        any_value(production.production_t) as partner_production_t,
+        any_value(supply.amount_t) as partner_amount_t,
     from participants
-    inner join production
+    inner join supply
         on
-            participants.iso3 = production.iso3
-            and participants.first_year <= production.year
-            and coalesce(participants.last_year, production.year) >= production.year
+            participants.iso3 = supply.iso3
+            and participants.first_year <= supply.year
+            and coalesce(participants.last_year, supply.year) >= supply.year
     where
-        (
-            list_contains(participants.minerals, production.mineral)
+        supply.iso3 <> 'XOT'
+        and supply.amount_t > 0
+        and (
+            list_contains(participants.minerals, supply.mineral)
             or list_contains(participants.minerals, 'critical minerals')
         )
-        and (coalesce(len(participants.stages), 0) = 0 or list_contains(participants.stages, production.stage))
+        and (coalesce(len(participants.stages), 0) = 0 or list_contains(participants.stages, supply.stage))
     group by all
 ),
 
 final as (
     select
-        partner_production.agreement_id,
-        partner_production.instrument,
-        partner_production.partner_iso3,
-        partner_production.is_named_party,
-        partner_production.mineral,
-        partner_production.stage,
-        partner_production.year,
+        partner_supply.agreement_id,
+        partner_supply.instrument,
+        partner_supply.partner_iso3,
+        partner_supply.is_named_party,
+        partner_supply.mineral,
+        partner_supply.stage,
+        partner_supply.year,
+        world.measure,
         world.source_edition,
-        partner_production.partner_production_t,
-        world.world_production_t,
-        partner_production.partner_production_t / world.world_production_t as partner_share_of_world_production,
-    from partner_production
+        partner_supply.partner_amount_t,
+        world.world_total_t,
+        partner_supply.partner_amount_t / world.world_total_t as partner_share_of_world,
+    from partner_supply
     inner join world
         on
-            partner_production.mineral = world.mineral
-            and partner_production.stage = world.stage
-            and partner_production.year = world.year
+            partner_supply.mineral = world.mineral
+            and partner_supply.stage = world.stage
+            and partner_supply.year = world.year
 )
 
 select * from final

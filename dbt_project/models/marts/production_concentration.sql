@@ -1,12 +1,12 @@
--- How concentrated world mine and refinery production is, per mineral and year.
--- Shares are of the world total (listed producers plus "Other countries"); the
--- HHI sums the squared shares of the listed producers only, so it is a lower bound
--- when "Other countries" is large.
+-- How concentrated world supply is, per mineral, stage and year: mine and refinery production
+-- (stages mining and processing) and reserves (stage exploration: where the not-yet-mined supply
+-- sits). Shares are of the world total (listed countries plus "Other countries"); the HHI sums the
+-- squared shares of the listed countries only, so it is a lower bound when "Other countries" is large.
 
 with
 
-production as (
-    select * from {{ ref('int_production_by_country') }}
+supply as (
+    select * from {{ ref('int_supply_by_country') }}
 ),
 
 totals as (
@@ -14,24 +14,24 @@ totals as (
         mineral,
         stage,
         year,
-        sum(production_t) as world_production_t,
-    from production
+        sum(amount_t) as world_total_t,
+    from supply
     group by mineral, stage, year
-    having sum(production_t) > 0
+    having sum(amount_t) > 0
 ),
 
-producers as (
+holders as (
     select
-        production.*,
-        production.production_t / totals.world_production_t as share,
-        totals.world_production_t,
-    from production
+        supply.*,
+        supply.amount_t / totals.world_total_t as share,
+        totals.world_total_t,
+    from supply
     inner join totals
         on
-            production.mineral = totals.mineral
-            and production.stage = totals.stage
-            and production.year = totals.year
-    where production.iso3 <> 'XOT' and production.production_t > 0
+            supply.mineral = totals.mineral
+            and supply.stage = totals.stage
+            and supply.year = totals.year
+    where supply.iso3 <> 'XOT' and supply.amount_t > 0
 ),
 
 final as (
@@ -39,13 +39,17 @@ final as (
         mineral,
         stage,
         year,
+        any_value(measure) as measure,
+        any_value(series) as series,
+        any_value(basis) as basis,
+        any_value(content) as content,
         any_value(edition) as source_edition,
         count(*) as n_producers,
         arg_max(iso3, share) as top_producer_iso3,
         max(share) as top_producer_share,
         sum(share * share) as hhi,
-        any_value(world_production_t) as world_production_t,
-    from producers
+        any_value(world_total_t) as world_total_t,
+    from holders
     group by mineral, stage, year
 )
 

@@ -16,6 +16,7 @@ final as (
         stage,
         unit,
         cast(year as integer) as year,
+        value,
         value_t,
         value_raw,
         value_flag,
