@@ -147,7 +147,7 @@ class Workspace:
         return env
 
     def start(self, name: str, fault: str | None = None, job: str = "everything") -> tuple[subprocess.Popen, Path]:
-        logs = self.root / "logs" / f"{len(self.runs):02d}-{name.replace(':', '_')}"
+        logs = self.root / "logs" / f"{len(self.runs):02d}-{name.replace(':', '_').replace('/', '_')}"
         logs.mkdir(parents=True)
         with open(logs / "stdout", "wb") as out, open(logs / "stderr", "wb") as err:
             process = subprocess.Popen(
@@ -364,8 +364,9 @@ class Chain:
 
 
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory: pytest.TempPathFactory) -> Chain:
+def chain(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Chain:
     """One workspace for the whole module, first published by a clean run whose tables are the reference."""
+    failed_before = request.session.testsfailed
     workspace = Workspace.create(tmp_path_factory.mktemp("faults"))
     clean = workspace.run("reference")
     assert clean.returncode == 0, clean.tail()
@@ -377,7 +378,8 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Chain:
     version = check_publication(workspace.publish_dir, reference)
     yield Chain(workspace, reference, version, _file_hashes(workspace.publish_dir / "versions" / version))
     print("\nrun times: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in workspace.runs))
-    _remove_dbt_target_folders(workspace)
+    if request.session.testsfailed == failed_before:  # else keep dbt's logs of the runs
+        _remove_dbt_target_folders(workspace)
 
 
 def _remove_dbt_target_folders(workspace: Workspace) -> None:

@@ -115,7 +115,7 @@ def test_whole_graph_publishes_real_marts(pipeline_settings):
     groups = _query(published, """
         select sum(effective_share), max(coverage_of_data) + coalesce(sum(effective_share) filter (
             where origin_iso3 = 'UNKNOWN'), 0)
-        from lookthrough_dependency group by importer_iso3, mineral, stage, year, basis""")
+        from lookthrough_dependency group by importer_iso3, mineral, stage, upstream_stage, year, basis""")
     assert groups and all(total == pytest.approx(1) and known == pytest.approx(1) for total, known in groups)
 
     # Net import reliance of US refined copper in 2021: Comtrade World totals (imports 929,901 t,

@@ -13,13 +13,14 @@ groups as (
         importer_iso3,
         mineral,
         stage,
+        upstream_stage,
         year,
         basis,
         min(coverage_of_data) as min_coverage,
         max(coverage_of_data) as max_coverage,
         coalesce(sum(effective_share) filter (where origin_iso3 = 'UNKNOWN'), 0) as unknown_share,
     from lookthrough
-    group by importer_iso3, mineral, stage, year, basis
+    group by importer_iso3, mineral, stage, upstream_stage, year, basis
 )
 
 select * from groups

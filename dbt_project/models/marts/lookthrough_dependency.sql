@@ -5,6 +5,8 @@
 -- origins of that supplier's own upstream material: its domestic production at the upstream
 -- stage (USGS, tonnes, so on the quantity basis only) and its imports at that stage (same
 -- mineral, year and basis). A supplier with no upstream data passes its share on to 'UNKNOWN'.
+-- Manufacturing is also looked through two stages up, to mining: each processing-stage origin of a
+-- supplier passes its part on to its own mining-stage origins in the same way.
 -- Formula and rules: see the model description in _marts.yml.
 
 with
@@ -43,6 +45,9 @@ downstream as (
     inner join stage_pairs on shares.stage = stage_pairs.stage
 ),
 
+-- Countries whose upstream is needed: the suppliers at their upstream stage, and (for the second
+-- step from manufacturing) every country that sells processed material to a manufacturing supplier
+-- or is one, at the mining stage.
 suppliers as (
     select distinct
         supplier_iso3,
@@ -51,6 +56,36 @@ suppliers as (
         year,
         basis,
     from downstream
+    union
+    select distinct
+        second.supplier_iso3,
+        second.mineral,
+        'mining' as upstream_stage,
+        second.year,
+        second.basis,
+    from (
+        select
+            downstream.supplier_iso3,
+            downstream.mineral,
+            downstream.year,
+            downstream.basis,
+        from downstream
+        where downstream.stage = 'manufacturing'
+        union
+        select
+            shares.exporter_iso3 as supplier_iso3,
+            shares.mineral,
+            shares.year,
+            shares.basis,
+        from shares
+        inner join downstream
+            on
+                shares.importer_iso3 = downstream.supplier_iso3
+                and shares.mineral = downstream.mineral
+                and shares.year = downstream.year
+                and shares.basis = downstream.basis
+        where downstream.stage = 'manufacturing' and shares.stage = 'processing'
+    ) as second
 ),
 
 -- imports_{e,k,u}: the supplier's own imports at the upstream stage, same mineral, year and basis.
@@ -156,6 +191,38 @@ looked_through as (
             and downstream.basis = origin_shares.basis
 ),
 
+-- Two stages up (manufacturing → mining): each known processing-stage origin j of supplier e
+-- passes share_{c,e} × o_{e,j} on to j's own mining-stage origins; an unknown j, or a j with no
+-- mining-stage data, passes it on to UNKNOWN.
+two_stages as (
+    select
+        first_step.importer_iso3,
+        first_step.mineral,
+        first_step.stage,
+        'mining' as upstream_stage,
+        first_step.year,
+        first_step.basis,
+        first_step.supplier_iso3,
+        coalesce(origin_shares.origin_iso3, 'UNKNOWN') as origin_iso3,
+        first_step.share * coalesce(origin_shares.origin_share, 1) as share,
+        origin_shares.origin_iso3 is not null as is_known,
+    from looked_through as first_step
+    left join origin_shares
+        on
+            first_step.origin_iso3 = origin_shares.supplier_iso3
+            and first_step.mineral = origin_shares.mineral
+            and origin_shares.upstream_stage = 'mining'
+            and first_step.year = origin_shares.year
+            and first_step.basis = origin_shares.basis
+    where first_step.stage = 'manufacturing'
+),
+
+all_steps as (
+    select * from looked_through
+    union all
+    select * from two_stages
+),
+
 -- Sums of products of shares can exceed 1 by a rounding error; least() keeps them in [0, 1].
 effective as (
     select
@@ -167,7 +234,7 @@ effective as (
         basis,
         origin_iso3,
         least(sum(share), 1) as effective_share,
-    from looked_through
+    from all_steps
     group by all
 ),
 
@@ -176,10 +243,11 @@ coverage as (
         importer_iso3,
         mineral,
         stage,
+        upstream_stage,
         year,
         basis,
         least(coalesce(sum(share) filter (where is_known), 0), 1) as coverage_of_data,
-    from looked_through
+    from all_steps
     group by all
 ),
 
@@ -200,6 +268,7 @@ final as (
             effective.importer_iso3 = coverage.importer_iso3
             and effective.mineral = coverage.mineral
             and effective.stage = coverage.stage
+            and effective.upstream_stage = coverage.upstream_stage
             and effective.year = coverage.year
             and effective.basis = coverage.basis
 )
