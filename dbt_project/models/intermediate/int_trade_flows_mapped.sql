@@ -7,6 +7,11 @@
 --   code of that heading for the year (avoids counting 7502 and 750210 twice).
 -- * Mirror rule: for a source, importer, code and year, the importer's own
 --   report is used when it exists; otherwise the partners' export reports.
+-- * A reporter's partner rows are left out when they are not a full breakdown:
+--   where the same report has a partner-World row (a Comtrade control total) and
+--   its partner rows add up to less than 95 % of it by value (a download asking
+--   for named partners only). Shares computed from them would call the partners
+--   present the whole supply.
 
 with
 
@@ -36,9 +41,50 @@ countries as (
     select * from {{ ref('stg_raw__countries') }}
 ),
 
-bilateral as (
+reports as (
+    select
+        source,
+        reported_by,
+        case when reported_by = 'importer' then importer_iso3 else exporter_iso3 end as reporter_iso3,
+        case when reported_by = 'importer' then exporter_iso3 else importer_iso3 end as partner_iso3,
+        hs_code,
+        year,
+        value_usd,
+    from flows
+    where reported_by in ('importer', 'exporter')
+),
+
+partial_breakdowns as (
+    select
+        source,
+        reported_by,
+        reporter_iso3,
+        hs_code,
+        year,
+    from reports
+    group by source, reported_by, reporter_iso3, hs_code, year
+    having
+        sum(value_usd) filter (where partner_iso3 = 'XWD') > 0
+        and coalesce(sum(value_usd) filter (where partner_iso3 <> 'XWD'), 0)
+        < 0.95 * sum(value_usd) filter (where partner_iso3 = 'XWD')
+),
+
+complete_flows as (
     select flows.*
     from flows
+    anti join partial_breakdowns
+        on
+            flows.source = partial_breakdowns.source
+            and flows.reported_by = partial_breakdowns.reported_by
+            and flows.hs_code = partial_breakdowns.hs_code
+            and flows.year = partial_breakdowns.year
+            and partial_breakdowns.reporter_iso3
+            = case when flows.reported_by = 'importer' then flows.importer_iso3 else flows.exporter_iso3 end
+),
+
+bilateral as (
+    select flows.*
+    from complete_flows as flows
     inner join countries as exporters
         on flows.exporter_iso3 = exporters.iso3 and exporters.is_country
     inner join countries as importers
