@@ -188,17 +188,28 @@ AGENCIES: dict[str, str] = {
     "European Commission": "EUU", "Commission President": "EUU", "European Investment Bank": "EUU", "EIB": "EUU",
     "European Council": "EUU", "European Parliament": "EUU", "Council of the EU": "EUU", "Team Europe": "EUU",
     "KfW": "DEU", "Bpifrance": "FRA", "BRGM": "FRA", "LKAB": "SWE", "KGHM": "POL",
+    # European development finance and export credit agencies, and geological surveys
+    "Proparco": "FRA", "AFD": "FRA", "Agence Française de Développement": "FRA", "DEG": "DEU",
+    "EIFO": "DNK", "IFU": "DNK", "Norfund": "NOR", "Swedfund": "SWE", "Finnfund": "FIN", "FMO": "NLD",
+    "Invest International": "NLD", "BII": "GBR", "CDC Group": "GBR", "SACE": "ITA", "SIMEST": "ITA",
+    "Cassa Depositi e Prestiti": "ITA", "COFIDES": "ESP", "CESCE": "ESP", "OeKB": "AUT", "GTK": "FIN",
+    "SGU": "SWE", "BGS": "GBR", "Finnish Minerals Group": "FIN",
     # China, Russia
     "MOFCOM": "CHN", "General Administration of Customs": "CHN", "Chinalco": "CHN", "Rosatom": "RUS",
+    "Sinosure": "CHN", "China Development Bank": "CHN", "CNNC": "CHN", "Nornickel": "RUS",
     # Middle East
     "Ma'aden": "SAU", "Maaden": "SAU", "Ma’aden": "SAU", "Manara Minerals": "SAU", "Public Investment Fund": "SAU",
     "PIF": "SAU", "Mubadala": "ARE", "ADQ": "ARE",
     # Latin America
     "Codelco": "CHL", "ENAMI": "CHL", "CORFO": "CHL", "YLB": "BOL", "Yacimientos de Litio Bolivianos": "BOL",
-    "YPF": "ARG", "CAMYEN": "ARG", "JEMSE": "ARG", "BNDES": "BRA",
+    "YPF": "ARG", "CAMYEN": "ARG", "JEMSE": "ARG", "BNDES": "BRA", "COMIBOL": "BOL", "SEGEMAR": "ARG",
+    "Sernageomin": "CHL", "SERNAGEOMIN": "CHL", "Ecopetrol": "COL",
     # Africa
     "Gécamines": "COD", "Gecamines": "COD", "ARECOMS": "COD", "Entreprise Générale du Cobalt": "COD",
-    "ZCCM-IH": "ZMB", "ZCCM": "ZMB", "Epangelo": "NAM", "OCP Group": "MAR",
+    "ZCCM-IH": "ZMB", "ZCCM": "ZMB", "Epangelo": "NAM", "OCP Group": "MAR", "DBSA": "ZAF",
+    "Development Bank of Southern Africa": "ZAF", "Industrial Development Corporation": "ZAF",
+    "Public Investment Corporation": "ZAF", "EMRA": "EGY", "Endiama": "AGO", "ZMDC": "ZWE", "SOMILO": "MLI",
+    "SOGUIPAMI": "GIN", "SODEMI": "CIV", "Sonatrach": "DZA", "Manaf": "DZA",
     # Asia
     "Kazatomprom": "KAZ", "Tau-Ken Samruk": "KAZ", "MIND ID": "IDN", "Antam": "IDN", "Inalum": "IDN",
     "Danantara": "IDN", "Erdenes Mongol": "MNG", "Vinacomin": "VNM", "Khazanah": "MYS",
@@ -642,6 +653,9 @@ NON_STAGE_PHRASES = (
     r"\b(?:closed|former|abandoned|old|legacy|disused|derelict)\s+(?:[\w-]+\s+){0,2}?mines?(?: sites?)?\b",
     r"\bmining (?:[\w-]+ )?(?:skills|training|education|schools?|conferences?|week|show|congress|expo|summit|forum"
     r"|events?|fairs?|indaba|cadastre)\b",
+    # how mining is governed or made safe is policy, not the mining itself
+    r"\bmin(?:e|ing) (?:safety|policy|policies|governance|legislation|licensing|expertise|know-how|inspection"
+    r"|inspectorate|best practices?)\b",
     r"\b(?:roads?|rail(?:way)?s?|lines?|power lines?|access|transmission lines?)\s+(?:to|for|serving)\s+"
     r"(?:[\w-]+\s+){0,4}?(?:mines?|smelters?|refiner(?:y|ies))\b",
     r"\b(?:reach|reaches|reaching)\s+(?:[\w-]+\s+){0,4}?(?:mines?|smelters?|refiner(?:y|ies))\b",
@@ -875,6 +889,14 @@ STAGE_CONTEXT = re.compile(
     r"|^(?!(?:The|This|That|It|Its|Their|These|Those|A|An)\b)(?:[A-Z][\w&.'’-]*\s+){1,3}(?:operates|runs|owns"
     r"|produces|mines|refines|makes|manufactures|extracts)\b"
 )
+# A title announcing a purchase or supply contract, and nothing built, financed or explored with it.
+SUPPLY_DEAL = re.compile(
+    r"^(?!.*\b(?:loans?|stakes?|invest\w*|financ\w*|fund\w*|backs?|joint venture|JV|build\w*|construct\w*"
+    r"|expan\w*|upgrad\w*|projects? agreement|exploration|develop\w*)\b)"
+    r".*\b(?:off-?takes?|(?:supply|purchase|sales?|import|offtake) (?:deals?|agreements?|contracts?|memorand\w*"
+    r"|mous?|pacts?))\b",
+    re.I,
+)
 # Words that show a text is about minerals even when no mineral is named; a text with neither is
 # off-topic: its countries are only mentioned and it announces no instrument.
 TOPIC_WORDS = re.compile(
@@ -928,10 +950,11 @@ INSTRUMENT_TERMS: dict[str, tuple[str, ...]] = {
         "memoranda of cooperation", "memorandum of co-operation", "memorandum of intent", "mou", "mous", "moc", "mocs",
         "letter of intent", "letters of intent", "memorandum", "memoranda",
     ),
-    "framework": ("action plan", "action plans", "roadmap", "roadmaps"),
+    # a "framework agreement" sets the terms for later deals: a framework, not the deal itself
+    "framework": ("action plan", "action plans", "roadmap", "roadmaps", "framework agreement", "framework agreements"),
     "agreement": (
         "deal", "deals", "pact", "pacts", "accord", "accords", "treaty", "treaties", "contract", "contracts",
-        "offtake", "offtakes", "framework agreement", "framework agreements",
+        "offtake", "offtakes",
     ),
     "partnership": (
         "partnership", "partnerships", "initiative", "initiatives", "alliance", "alliances", "coalition",
@@ -940,7 +963,7 @@ INSTRUMENT_TERMS: dict[str, tuple[str, ...]] = {
     "investment": (
         "investment", "investments", "stake", "stakes", "loan", "loans", "financing", "funding", "grant", "grants",
         "equity", "letter of interest", "letters of interest", "guarantee", "guarantees", "credit line",
-        "credit lines", "debt facility", "debt facilities", "loan agreement", "loan agreements",
+        "credit lines", "debt facility", "debt facilities", "prepayment", "prepayments", "loan agreement", "loan agreements",
         "financing agreement", "financing agreements", "credit agreement", "funding agreement", "grant agreement",
     ),
     "joint_statement": (
@@ -981,7 +1004,7 @@ INSTRUMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"|nine|ten|eleven|twelve|\w+teen|twenty[\w-]*|thirty[\w-]*|forty[\w-]*|fifty[\w-]*)\s+(?:new\s+)?"
         r"(?:critical|strategic)\s+(?:minerals|materials|raw materials|metals)\b",
     ),
-    "framework": (r"\bframeworks?\b(?! agreement)",),
+    "framework": (r"\bframeworks?\b",),
     "agreement": (r"\b(?<!loan )(?<!financing )(?<!credit )(?<!funding )(?<!grant )agreements?\b",),
     "investment": (
         r"\b(?<!to )(?<!will )(?<!would )(?<!co-)funds?\b(?!\s+(?:the|a|an|joint|research|projects?|studies|its|their)\b)",
@@ -1853,6 +1876,11 @@ def extract(title: str, body: str = "", published: date | str | None = None) -> 
         if hit is not None:
             instrument, instrument_at = cues[hit][strength] or "none", hit
             break
+    if instrument == "partnership":
+        # a signed memorandum is the instrument even where it sets up a partnership
+        memorandum = next((i for i in head if cues[i][0] == "mou"), None)
+        if memorandum is not None:
+            instrument, instrument_at = "mou", memorandum
     if instrument_at is not None:
         evidence["instrument"] = segments[instrument_at]
 
@@ -1942,7 +1970,9 @@ def extract(title: str, body: str = "", published: date | str | None = None) -> 
     # A text that announces nothing and has no party in its title or lead (market news, an explainer,
     # an opinion that cites a country's example further down) covers none.
     announces = instrument != "none" or (bool(parties) and any(index in head for index in party_segments))
-    if minerals and instrument != "export_control" and announces:
+    # a supply or offtake contract trades what others mine and refine: it covers no stage itself
+    supply_deal = has_title and instrument in {"agreement", "mou"} and bool(SUPPLY_DEAL.search(segments[0]))
+    if minerals and instrument != "export_control" and announces and not supply_deal:
         stages = _covered_stages(segments, head, has_title, evidence)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,9 +29,17 @@ def lock_path(warehouse: Path) -> Path:
     return warehouse.with_name(f"{warehouse.name}.lock")
 
 
-def _holder(fd: int) -> str:
-    text = os.pread(fd, 32, 0).decode(errors="replace").strip()
-    return text if text.isdigit() else "unknown"
+def _holder(fd: int, wait_s: float = 2.0) -> str:
+    """The holder's pid. A holder that has just taken the lock writes its pid a moment later,
+    so an empty file is read again for a short while before the pid is called unknown."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+        if text.isdigit():
+            return text
+        if time.monotonic() >= deadline:
+            return "unknown"
+        time.sleep(0.02)
 
 
 @contextmanager

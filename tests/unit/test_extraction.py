@@ -60,6 +60,11 @@ def test_short_and_upper_case_names_of_the_united_states():
         ("KOMIR signs cobalt offtake", "KOR"),
         ("Export Finance Australia backs vanadium project", "AUS"),
         ("Codelco signs copper supply contract", "CHL"),
+        ("Proparco finances cobalt refinery expansion", "FRA"),
+        ("Norfund takes stake in graphite producer", "NOR"),
+        ("EIFO backs nickel drilling programme", "DNK"),
+        ("DBSA lends to platinum mine", "ZAF"),
+        ("COMIBOL signs tin concentrate deal", "BOL"),
     ],
 )
 def test_agencies_and_state_companies_stand_for_their_country(title, code):
@@ -376,6 +381,38 @@ def test_a_mining_ministry_is_not_the_mining_stage():
     assert extract("Indonesian state mining holding signs nickel smelter deal", "")["stages"] == ["processing"]
 
 
+def test_how_mining_is_governed_is_not_the_mining_stage():
+    body = ("Chile and Peru signed a memorandum on copper exploration. It also covers the exchange of information "
+            "on {} between the two ministries.")
+    for topic in ("mining policy", "mine safety", "mining licensing", "mining expertise"):
+        assert extract("Chile and Peru sign copper memorandum", body.format(topic))["stages"] == ["exploration"]
+    assert extract("Chile and Peru sign copper memorandum", body.format("mining methods"))["stages"] == [
+        "exploration", "mining"
+    ]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Bolivian state miner signs tin concentrate supply deal with Chinese smelter",
+        "Explorer signs graphite offtake agreement with Korean anode maker",
+        "Indian state refiner signs bauxite import contract with Guinean miner",
+    ],
+)
+def test_a_supply_or_offtake_contract_covers_no_stage(title):
+    assert extract(title, SUPPLY_BODY)["stages"] == []
+
+
+SUPPLY_BODY = "The agreement covers the mining and refining of the ore."
+
+
+def test_a_supply_deal_that_also_builds_or_finances_keeps_its_stages():
+    assert extract("Korean group signs supply agreement and builds tin refinery in Bolivia", SUPPLY_BODY)[
+        "stages"
+    ] == ["mining", "processing"]
+    assert extract("Korea and Bolivia sign tin agreement", SUPPLY_BODY)["stages"] == ["mining", "processing"]
+
+
 def test_an_export_control_covers_no_stage():
     body = "The ban on raw lithium ore exports aims to get refineries and processing plants built at home."
     assert extract("Zimbabwe bans lithium ore exports", body)["stages"] == []
@@ -687,11 +724,21 @@ def test_instrument_rules_for_statements_talks_and_goals(title, body, instrument
     assert extract(title, body)["instrument"] == instrument
 
 
+def test_a_signed_memorandum_that_sets_up_a_partnership_is_a_memorandum():
+    title = "EU and Namibia launch strategic partnership on raw materials"
+    signed = "The two sides signed a memorandum of understanding on cooperation in lithium mining."
+    launched = "The two sides launched the partnership on cooperation in lithium mining."
+    assert extract(title, signed)["instrument"] == "mou"
+    assert extract(title, launched)["instrument"] == "partnership"
+
+
 @pytest.mark.parametrize(
     ("title", "instrument"),
     [
         ("Japan and Chile sign memorandum of cooperation on copper", "mou"),
-        ("EU and Chile sign framework agreement with raw materials chapter", "agreement"),
+        ("EU and Chile sign framework agreement with raw materials chapter", "framework"),
+        ("EU and Chile sign trade agreement with raw materials chapter", "agreement"),
+        ("Trader agrees copper prepayment with Congolese miner", "investment"),
         ("Leaders issue joint statement on critical minerals", "joint_statement"),
         ("JBIC signs loan agreement for copper mine", "investment"),
         ("Ministers meet to discuss nickel investment", "meeting"),
