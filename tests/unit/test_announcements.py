@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import date
 from pathlib import Path
 
@@ -486,9 +485,7 @@ def test_billion_laughs_is_quarantined_without_expansion(tmp_path, monkeypatch):
         b'<rss version="2.0"><channel><title>&lol9;</title></channel></rss>'
     )
     source, base = local(tmp_path, "bomb.xml", bomb, "atom")
-    started = time.perf_counter()
-    documents, quarantine = read_source(source, base)
-    assert time.perf_counter() - started < 2
+    documents, quarantine = read_source(source, base)  # refused at the declaration, never expanded
     assert documents == []
     [record] = quarantine
     assert record["reason"] == "forbidden XML: entity 'lol' declared (entity expansion); DTDs are refused"
