@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 QUARANTINE_COLUMNS = ["source", "source_file", "source_line", "reason", "record"]
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -119,6 +120,36 @@ def replace_quarantine(con: duckdb.DuckDBPyConnection, asset: str, rows: pd.Data
     return len(frame)
 
 
+def _plain_arrow_column(column: pa.ChunkedArray) -> bool:
+    """Whether Arrow's conversion of ``column`` gives what DuckDB's own ``.df()`` gives (text, numbers and
+    booleans without NULLs, floating point with them)."""
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        return True
+    if pa.types.is_floating(kind):
+        return True
+    return (pa.types.is_integer(kind) or pa.types.is_boolean(kind)) and column.null_count == 0
+
+
+def _table_frame(con: duckdb.DuckDBPyConnection, schema: str, table: str,
+                 years: tuple[int, int] | None) -> pd.DataFrame:
+    """The rows of a table (of `years` when given) as DuckDB's ``.df()`` returns them, converted through
+    Arrow where that gives the same frame (several times faster for text columns): a text column of NULLs
+    only becomes an object column holding None, as ``.df()`` makes it. Other column types and empty
+    results go through ``.df()``."""
+    target = qualified_name(schema, table)
+    query = f"select * from {target}" if years is None else f"select * from {target} where year between ? and ?"
+    params = None if years is None else list(years)
+    rows = con.sql(query, params=params).to_arrow_table()
+    if rows.num_rows == 0 or not all(_plain_arrow_column(column) for column in rows.columns):
+        return con.execute(query, params).df()
+    frame = rows.to_pandas()
+    for name, column in zip(rows.column_names, rows.columns, strict=True):
+        if column.null_count == len(column) and not pa.types.is_floating(column.type):
+            frame[name] = pd.Series([None] * len(column), index=frame.index, dtype=object)
+    return frame
+
+
 def read_table(path: Path, schema: str, table: str, years: tuple[int, int] | None = None) -> pd.DataFrame:
     """Read a table from the warehouse: all of it, or the rows of `years` (first, last inclusive).
 
@@ -128,9 +159,7 @@ def read_table(path: Path, schema: str, table: str, years: tuple[int, int] | Non
     the warehouse pool, so a reader here never races a writer.
     """
     with connect(path) as con:
-        if years is None:
-            return con.execute(f"select * from {qualified_name(schema, table)}").df()
-        return con.execute(f"select * from {qualified_name(schema, table)} where year between ? and ?", list(years)).df()
+        return _table_frame(con, schema, table, years)
 
 
 def count_rows(path: Path, schema: str, table: str) -> int:
