@@ -602,6 +602,12 @@ STAGE_PHRASES: dict[str, tuple[str, ...]] = {
         r"surveys?|(?:exploratory|follow-up|infill|step-out|diamond|core)\s+drilling|drilling\s+(?:programmes?"
         r"|programs?|targets?|data|results)|resource estimates?|(?:field|regional)\s+mapping"
         r"|(?:mineral|geological|geophysical|geochemical)\s+survey\s+data)\b",
+        r"\bgeological knowledge\b",
+        r"\bmapp(?:ing|ed)\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:territory|deposits?|geology|mineral (?:resources"
+        r"|potential|occurrences)|resources|reserves)\b",
+        r"\bassess(?:ment|ments|ing|es)?\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){0,4}?(?:resources|deposits|reserves)\b",
+        r"\bdrilling\s+(?:at|on|in)\s+(?:[\w-]+\s+){0,3}?(?:sites?|targets?|prospects?|licen[cs]es?|tenements?"
+        r"|projects?|deposits?|holes?)\b",
     ),
     "mining": (
         # developing a deposit or a brine wellfield is mine development
@@ -613,6 +619,7 @@ STAGE_PHRASES: dict[str, tuple[str, ...]] = {
         r"\b(?:to|and|will|would|can|could|also) process\b",
         r"\b(?:to|will|would|can|could) separate\b",
         r"\bhydrometallurg\w*",
+        r"(?<![\w-])(?<!heat )treat(?:ment|ing|s)?\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:concentrates?|ores?)\b",
         # concentrating ore, and turning a mineral into a chemical or a metal
         r"\bconcentrat(?:e|es|ed|ing)\s+(?:[\w-]+\s+){0,2}?ores?\b",
         r"\b(?:turn|turns|turning|convert|converts|converting)\s+(?:[\w-]+\s+){0,4}?into\s+(?:[\w-]+\s+){0,3}?"
@@ -620,7 +627,11 @@ STAGE_PHRASES: dict[str, tuple[str, ...]] = {
         # a plant that makes a mineral chemical ("lithium sulphate plant") processes the mineral
         r"\b(?:sulphate|sulfate|hydroxide|carbonate|oxide|chloride)\s+(?:plants?|refiner(?:y|ies)|facilit(?:y|ies)"
         r"|production|capacity)\b",
+        r"\b(?<!such )(?:as|produce|produces|producing|production of)\s+(?:[\w-]+\s+){0,3}?(?:carbonate|hydroxide"
+        r"|sulphate|sulfate|chloride|tetrachloride)\b(?!\s+equivalent)",
     ),
+    # metals taken out of scrap or black mass are recycled
+    "recycling": (r"\bfrom\s+(?:[\w-]+\s+){0,2}?(?:scrap|black mass)\b",),
     "manufacturing": (
         r"\b(?:magnet|EV|electronic|semiconductor|defen[cs]e) components\b",
         r"\b(?:production|manufactur\w*|making|assembly) of (?:[\w-]+\s+){0,3}?(?:cells?|cathodes?|anodes?|precursors?"
@@ -639,7 +650,8 @@ END_USE_SECTORS = (
 NON_STAGE_PHRASES = (
     r"\b(?:ministry|minister|ministers|department|bureau|secretary|chamber|council|director|directorate) (?:of|for)"
     r" (?:mines|mining)\b",
-    r"\b(?:mines|mining) (?:minister|ministers|ministry|ministries|department|secretary|regulator|authority|law|code"
+    r"\b(?:mines|mining) (?:minister|ministers|ministry|ministries|department|secretary|regulators?|authority|law|code"
+    r"|partnerships?|investments?|investors?|diplomacy|ties"
     r"|officials?|delegations?|authorities|administration|chiefs?|experts?|executives?|engineers?|areas?|regions?"
     r"|districts?|belts?|hubs?|heartland|towns?|communit(?:y|ies)|jobs|workers|unions?|royalt(?:y|ies)|partners)\b",
     # a company's other business in a relative clause ("Bluebonnet, which makes magnets in Texas,")
@@ -732,6 +744,8 @@ NON_STAGE_PHRASES = (
 BY_PRODUCT_RECOVERY = (
     r"\brecover(?:s|ed|ing|y)?\b(?=(?:\s+[\w-]+){0,5}?\s+(?:as\s+(?:a\s+)?by-?products?|from\s+(?:the\s+|its\s+"
     r"|their\s+|an?\s+)?(?:[\w-]+\s+){0,2}?(?:liquors?|(?:refining|smelting|leaching)\s+circuits?)\b))"
+    r"|\brecover(?:s|ed|ing|y)?\b(?=(?:\s+[\w-]+){0,5}?\s+from\s+(?:the\s+)?residues?\s+(?:of|from|at)\s+(?:an?\s+"
+    r"|the\s+|its\s+)?(?:[\w-]+\s+){0,2}?(?:refiner(?:y|ies)|smelters?|plants?)\b)"
     r"|\bby-?products? recovery\b"
     r"|\brecovery(?=\s+(?:at|in)\s+(?:(?:a|an|the|its)\s+)?(?:[\w-]+\s+){0,2}?(?:refiner(?:y|ies)|smelters?)\b)"
 )
@@ -739,7 +753,9 @@ BY_PRODUCT_RECOVERY = (
 # recovery is not recycling anywhere in it (a headline's "indium recovery venture").
 RECYCLING_SOURCE = re.compile(
     r"\brecycl\w*|\bscrap\w*|\be-?waste\b|\belectronic waste\b|\bwaste\b|\bend-of-life\b|\bblack mass\b|\bspent\b"
-    r"|\bdiscarded\b|\burban mining\b|\btailings\b|\bresidues?\b|\bslag\b"
+    r"|\bdiscarded\b|\burban mining\b|\btailings\b|\bslag\b"
+    r"|\bresidues?\b(?!\s+(?:of|from|at)\s+(?:an?\s+|the\s+|its\s+)?(?:[\w-]+\s+){0,2}?(?:refiner(?:y|ies)|smelters?"
+    r"|plants?)\b)"
     r"|\bused (?:batteries|cells|magnets|electronics)\b",
     re.I,
 )
@@ -789,6 +805,43 @@ NON_STAGE_TRIGGERED: tuple[tuple[tuple[str, ...], str], ...] = (
         ("advanced manufacturing",),
         r"\badvanced manufacturing\b",
     ),
+    (  # where something is, next to a mine or a smelter, is a location
+        ("close to", "near", "next to", "adjacent", "beside", "alongside", "along strike", "conflict"),
+        r"\b(?:close to|near(?: to)?|next to|adjacent to|beside|alongside|along strike from|conflicts? (?:around|near"
+        r"|over|at))\s+(?:[\w'’-]+\s+){0,6}?(?:mines?|mine sites?|smelters?|refiner(?:y|ies))\b",
+    ),
+    (  # mining outside the law is the reason for enforcement, not a stage anyone covers
+        ("illegal", "unregulated", "illicit", "unlicensed", "informal", "wildcat", "clandestine"),
+        r"\b(?:illegal|unregulated|illicit|unlicensed|informal|wildcat|clandestine)\s+(?:[\w-]+\s+)?(?:mining|mines"
+        r"|miners)\b",
+    ),
+    (  # regulating or supervising mines is governance
+        ("regulat", "oversight", "supervis", "governance", "inspection"),
+        r"\b(?:regulat(?:e|es|ing|ion)|oversight|supervis(?:e|es|ing|ion)|governance|inspections?) of (?:the\s+)?"
+        r"(?:[\w-]+\s+){0,3}?(?:mines|mining)\b",
+    ),
+    (  # what has not been explored or mined yet is a fact about a deposit
+        ("not",),
+        r"\b(?:has|have|had) not (?:yet )?been (?:[\w-]+ )?(?:explored|mined|developed|exploited|processed)\b",
+    ),
+    (  # what may only be considered later
+        ("consider",),
+        r"\b(?:would|could|may|might) (?:also )?consider\b[^.;]*",
+    ),
+    (  # waste products are what a recycler takes in, not magnets or cells being made
+        ("used", "discarded", "spent", "scrap", "end-of-life", "waste", "old", "obsolete", "retired"),
+        r"\b(?:used|discarded|spent|scrap(?:ped)?|end-of-life|waste|old|obsolete|retired)\s+(?:(?!and\b|or\b)[\w-]+\s+)?"
+        r"(?:magnets|batteries|battery cells|cells|electronics)\b",
+    ),
+    (  # refining or separating metals out of scrap is recycling (see the recycling phrases)
+        ("from",),
+        r"\b(?:separat\w+|refin\w+|process\w*|purif\w+|smelt\w*)(?=\s+(?:[\w,-]+\s+){0,5}?from\s+(?:[\w-]+\s+){0,2}?"
+        r"(?:scrap|e-waste|electronic waste|black mass|spent|used|discarded|end-of-life|recycled)\b)",
+    ),
+    (  # lithium recovered from brine is extracted and refined, not recycled
+        ("brine",),
+        r"\brecover\w*(?=\s+(?:[\w-]+\s+){0,3}?from\s+(?:it|them|(?:the\s+|its\s+)?(?:[\w-]+\s+){0,2}?brines?)\b)",
+    ),
     (  # "the mined ore" names the material, not the stage
         ("mined",),
         r"\b(?:its|their|the|of|more|newly|freshly)\s+mined\b",
@@ -832,12 +885,12 @@ NON_STAGE_TRIGGERED: tuple[tuple[tuple[str, ...], str], ...] = (
         ("financ",),
         r"\b(?<!loan )(?<!credit )(?<!financing )(?<!funding )(?<!grant )(?:offtake|agreement|contract|deal)\s+"
         r"(?:(?:would|will|could|should|may|might)\s+)?(?:help|support|underpin|enable|allow)\w*\s+"
-        r"(?:(?:it|its|the company|the developer|the miner|the seller)\s+)?(?:to\s+)?"
+        r"(?:(?:it|its|the company|the developer|the miner|the seller)\s+)?(?:efforts?\s+)?(?:to\s+)?"
         r"(?:(?:secure|raise|obtain|attract|arrange|close)\s+)?"
-        r"(?:its\s+|an?\s+|the\s+)?(?:application\s+for\s+)?(?:project\s+)?financ\w*\b[^.;]*",
+        r"(?:its\s+|an?\s+|the\s+)?(?:application\s+for\s+)?(?:project\s+|debt\s+|equity\s+)?financ\w*\b[^.;]*",
     ),
     (  # a by-product recovered inside a refinery is refining, not recycling
-        ("by-product", "byproduct", "liquor", "circuit", "recovery at", "recovery in"),
+        ("by-product", "byproduct", "liquor", "circuit", "recovery at", "recovery in", "residue"),
         BY_PRODUCT_RECOVERY,
     ),
     (  # nor is the state of what is bought ("buy refined cobalt")
@@ -894,7 +947,7 @@ SUPPLY_DEAL = re.compile(
     r"^(?!.*\b(?:loans?|stakes?|invest\w*|financ\w*|fund\w*|backs?|joint venture|JV|build\w*|construct\w*"
     r"|expan\w*|upgrad\w*|projects? agreement|exploration|develop\w*)\b)"
     r".*\b(?:off-?takes?|(?:supply|purchase|sales?|import|offtake) (?:deals?|agreements?|contracts?|memorand\w*"
-    r"|mous?|pacts?))\b",
+    r"|mous?|pacts?)|stockpile purchases?|purchases? for (?:the |its |a )?(?:national |strategic )?stockpiles?)\b",
     re.I,
 )
 # Words that show a text is about minerals even when no mineral is named; a text with neither is
@@ -912,9 +965,20 @@ MARKET_REPORT = re.compile(
 )
 EVENT_NOTICE = re.compile(
     r"\b(?:register now|registration (?:is )?(?:now )?(?:open|opens|closes)|early[- ]bird|book (?:your|a) (?:place|seat"
-    r"|ticket)|tickets? (?:are )?(?:now )?(?:available|on sale))\b",
+    r"|ticket)|tickets? (?:are )?(?:now )?(?:available|on sale))\b|(?:^|[.!?]\s+)join us (?:online|in|at|for|on)\b"
+    r"|^(?:webinar|workshop|seminar|conference|panel discussion|save the date)\s*[:|—–-]",
     re.I,
 )
+# Opinion pieces, analysis and explainers (by their title or their category line) announce nothing.
+COMMENTARY = re.compile(
+    r"^(?:opinion|analysis|commentary|comment|column|editorial|explainer|viewpoint|perspective|op-ed)\s*[:|—–]"
+    r"|^posted in (?:commentary|opinion|analysis|explainers?|columns?)\s*$",
+    re.I,
+)
+# A national list names minerals; it covers no stage (a strategy or programme covers those it names).
+NATIONAL_LIST = re.compile(r"\blists?\b(?!.*\b(?:strateg\w*|programmes?|programs?|plans?|roadmaps?)\b)", re.I)
+# Proceeds that go to general purposes fund no stage.
+GENERAL_PURPOSES = re.compile(r"\b(?:general corporate purposes|working capital)\b", re.I)
 
 # ============================================================================================
 # Vocabularies: instruments
@@ -942,7 +1006,8 @@ INSTRUMENT_TERMS: dict[str, tuple[str, ...]] = {
         "export curb", "export curbs", "export licence", "export licences", "export license", "export licenses",
         "export licensing", "export permit", "export permits", "export quota", "export quotas", "export suspension",
         "export halt", "export prohibition", "export prohibitions", "export embargo", "export embargoes",
-        "export control list", "dual-use items", "dual-use export", "dual-use exports",
+        "export control list", "dual-use items", "dual-use export", "dual-use exports", "export authorisation",
+        "export authorisations", "export authorization", "export authorizations",
     ),
     "policy_list": ("criticality assessment", "raw materials act", "minerals act", "critical raw materials act"),
     "mou": (
@@ -954,7 +1019,7 @@ INSTRUMENT_TERMS: dict[str, tuple[str, ...]] = {
     "framework": ("action plan", "action plans", "roadmap", "roadmaps", "framework agreement", "framework agreements"),
     "agreement": (
         "deal", "deals", "pact", "pacts", "accord", "accords", "treaty", "treaties", "contract", "contracts",
-        "offtake", "offtakes",
+        "offtake", "offtakes", "earn-in", "earn-ins", "earn-in agreement",
     ),
     "partnership": (
         "partnership", "partnerships", "initiative", "initiatives", "alliance", "alliances", "coalition",
@@ -996,6 +1061,8 @@ INSTRUMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bregulation \(eu\)",
         r"\b(?:critical|strategic)\s+minerals?\s+(?:strategy|mission|policy|roadmap for)\b",
         r"\bnational (?:\w+ ){0,2}minerals? (?:strategy|mission|policy|list)\b",
+        r"\bnational strategy (?:for|on) (?:[\w-]+\s+){0,4}?(?:minerals?|raw materials|metals)\b",
+        r"\b(?:state|national) programme (?:for|on) (?:[\w-]+\s+){0,2}?(?:geological|exploration|minerals?|mining)\b",
         r"\b(?:designat|identif|add|classif)\w* (?:\d+ |[\w-]+ ){0,4}?as (?:a )?(?:critical|strategic)\b",
         r"\bdesignat\w+ (?:\d+ )?(?:new )?(?:minerals|materials|metals|elements)\b",
         r"\bas (?:specified |designated |national )?(?:critical|strategic) (?:minerals|materials|raw materials)\b",
@@ -1618,14 +1685,15 @@ INSTITUTION_WORDS = _words(
     "ministry ministries department secretariat secretary agency authority association chamber council institute"
     " commission commissioner corporation bureau office directorate division indaba week conference congress summit"
     " forum expo society federation union board survey service services organization organisation cadastre academy"
-    " university school college centre center museum"
+    " university school college centre center museum ministère ministere ministerio ministério feed wire newswire"
+    " digest bulletin newsletter journal monitor"
 )
 STAGE_NAME_WORDS = _words(
     "mines mine mining minerals geological geology geoscience metallurgical metallurgy refining smelting processing"
     " recycling exploration prospecting rehabilitation"
 )
 NAME_RUN = re.compile(
-    r"\b[A-Z][\w'’&.-]*(?:(?:,?\s+|\s+(?:of|and|for|the|de|del|y|&)\s+)[A-Z][\w'’&.-]*)*"
+    r"\b[A-Z][\w'’&.-]*(?:(?:,?\s+|\s+(?:of|and|for|the|de|del|des|du|da|das|do|dos|y|&)\s+)[A-Z][\w'’&.-]*)*"
 )
 UPPER_CASE_INSTITUTION = re.compile(
     r"\b(?:" + "|".join(sorted(INSTITUTION_WORDS)) + r")\s+(?:of|for)\s+(?:[\w-]+\s+(?:and|&)\s+)?[\w-]+"
@@ -1952,8 +2020,10 @@ def extract(title: str, body: str = "", published: date | str | None = None) -> 
                 break
 
     on_topic = bool(minerals) or _on_topic(segments)
-    reports_only = any(MARKET_REPORT.search(segments[index]) for index in head) or any(
-        EVENT_NOTICE.search(segment) for segment in segments
+    reports_only = (
+        any(MARKET_REPORT.search(segments[index]) for index in head)
+        or any(EVENT_NOTICE.search(segment) for segment in segments)
+        or any(COMMENTARY.search(segment) for segment in segments)
     )
     if not on_topic or reports_only:
         # off-topic (tourism, defence, culture), a market report or an event notice: nobody is party
@@ -1972,7 +2042,14 @@ def extract(title: str, body: str = "", published: date | str | None = None) -> 
     announces = instrument != "none" or (bool(parties) and any(index in head for index in party_segments))
     # a supply or offtake contract trades what others mine and refine: it covers no stage itself
     supply_deal = has_title and instrument in {"agreement", "mou"} and bool(SUPPLY_DEAL.search(segments[0]))
-    if minerals and instrument != "export_control" and announces and not supply_deal:
+    # a national list names minerals and covers no stage
+    national_list = instrument == "policy_list" and instrument_at is not None and bool(
+        NATIONAL_LIST.search(segments[instrument_at]))
+    # a stake or placement whose proceeds go to general purposes funds no stage
+    general_purposes = instrument == "investment" and any(GENERAL_PURPOSES.search(s) for s in segments) and not any(
+        _stage_hits(segments[index], is_title=has_title and index == 0) for index in head)
+    if (minerals and instrument != "export_control" and announces and not supply_deal and not national_list
+            and not general_purposes):
         stages = _covered_stages(segments, head, has_title, evidence)
 
 

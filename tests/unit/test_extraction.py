@@ -623,6 +623,38 @@ def test_a_by_product_recovery_in_the_body_is_not_recycling_in_the_headline():
         ("Chile aims to refine more of the mined copper ore at home.", ["processing"]),
         ("The explorer is hoping to open a lithium mine later.", []),
         ("A disused open-pit copper mine lies nearby.", []),
+        # places next to a mine or a smelter
+        ("The partners will build a cobalt refinery close to existing mine sites.", ["processing"]),
+        ("The licence lies along strike from the region's largest copper mines, and drilling targets are set.",
+         ["exploration"]),
+        ("The agreement provides for mediation of conflicts around copper mines.", []),
+        # mining outside the law, and how mines are regulated
+        ("Customs officers will share data on tin shipments after reports of illegal mining.", []),
+        ("The memorandum covers the regulation of large-scale copper mines.", []),
+        ("Lithium firms from both countries will join new mining partnerships.", []),
+        ("Officials will meet mining regulators to discuss nickel.", []),
+        # facts about deposits and plans only to be considered
+        ("Many of the graphite deposits have not yet been fully explored.", []),
+        ("The ministry said it would consider support for domestic graphite anode production.", []),
+        ("The two sides will consider joint investment in lithium processing plants.", ["processing"]),
+        # waste is what a recycler takes in; separating metals out of scrap is recycling
+        ("The pilot line will take neodymium out of used magnets.", []),
+        ("The line will separate dysprosium from scrap.", ["recycling"]),
+        ("The line will separate dysprosium from ore concentrate.", ["processing"]),
+        # exploration and processing wording
+        ("The strategy aims to expand geological knowledge of lithium regions.", ["exploration"]),
+        ("The parties will cooperate on the mapping of deposits of tin.", ["exploration"]),
+        ("The memorandum provides for a joint assessment of graphite resources.", ["exploration"]),
+        ("The venture will fund drilling at selected graphite targets.", ["exploration"]),
+        ("The plants will produce battery-grade lithium carbonate.", ["processing"]),
+        ("Reserves are stated as lithium carbonate equivalent.", []),
+        ("The memorandum covers the treatment of copper concentrate.", ["processing"]),
+        ("The plant will heat-treat graphite concentrate to make anode material.", ["manufacturing"]),
+        # lithium recovered from brine is not recycled
+        ("The plants will pump lithium brine and recover lithium from it.", []),
+        # a by-product recovered from a refinery's residues is refining
+        ("A grant will help recover germanium from the residues of a zinc refinery.", ["processing"]),
+        ("A grant will help recover germanium from residues of old waste dumps.", ["recycling"]),
     ],
 )
 def test_more_stage_words_in_names_and_other_senses(sentence, stages):
@@ -653,6 +685,13 @@ def test_exploration_mine_development_and_processing_wording(sentence, stages):
         # event notices
         ("Cobalt Forum returns to Lusaka", "The forum brings together Zambian ministers and refiners to discuss cobalt "
          "smelting and mining. Tickets are now on sale."),
+        # a webinar, an invitation, commentary
+        ("Webinar: Financing lithium projects in Argentina", "Speakers from Chile's development bank will discuss "
+         "finance for new mines and concentrators."),
+        ("Copper and the Andes", "Join us online on 12 March for a session on Peruvian mining and smelting."),
+        ("Opinion: Stockpiles are not a supply chain", "Japan and Korea signed stockpile agreements for nickel "
+         "refining last year; the United States should do the same."),
+        ("Resource nationalism and lithium", "Bolivia insists on state-led lithium refining.\n\nPosted in Commentary"),
     ],
 )
 def test_market_reports_and_event_notices_announce_nothing(title, body):
@@ -664,6 +703,41 @@ def test_an_opinion_citing_a_country_further_down_covers_no_stage():
     body = ("Recycling alone cannot satisfy the demand for lithium in this decade. "
             "Korea showed what recycling can achieve with deposit rules for used cells.")
     assert extract("Why lithium recycling is not enough", body)["stages"] == []
+
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "stages"),
+    [
+        # names of foreign ministries and of news feeds
+        ("Chile and Japan sign memorandum", "Ministère des Mines et de la Géologie\n\nThe ministry and Japan signed a "
+         "memorandum on cobalt.", []),
+        ("Chile and Japan sign memorandum", "Mining Feed\n\nChile and Japan signed a memorandum on cobalt.", []),
+        # a national list covers no stage; a strategy covers those it names
+        ("Ghana adopts national list of critical minerals", "The government adopted a decree listing lithium and "
+         "cobalt as critical. Holders of exploration permits will report to the ministry, and the list will guide "
+         "refining support.", []),
+        ("Ghana unveils national strategy for critical minerals", "The strategy sets goals for geological mapping of "
+         "the territory and for the refining of lithium.", ["exploration", "processing"]),
+        # a stake whose proceeds go to general purposes, unless they pay for a stage
+        ("Qatar's sovereign fund takes stake in nickel developer", "The fund took a minority stake in a nickel "
+         "developer. The developer plans a smelter in the south. Proceeds will be used for general corporate "
+         "purposes.", []),
+        ("Qatar's sovereign fund backs nickel smelter", "The fund took a minority stake in a nickel developer. "
+         "Proceeds will pay for the smelter and for working capital.", ["processing"]),
+        # a stockpile purchase, and an offtake that helps raise debt for a mine
+        ("JOGMEC signs rare earth stockpile purchase with Vietnamese producer", "The oxides will come out of the "
+         "seller's separation plant near Hanoi.", []),
+        ("Graphite developer signs offtake with trading house", "A graphite developer signed an offtake with a "
+         "Japanese trading house. The developer said the offtake would support its efforts to raise debt finance "
+         "for mine construction.", []),
+        # joining "us" in an effort is not an invitation to an event
+        ("G7 Critical Minerals Action Plan", "We invite like-minded partners to join us in this effort on critical "
+         "minerals recycling.", ["recycling"]),
+    ],
+)
+def test_names_lists_proceeds_stockpiles_and_invitations(title, body, stages):
+    assert extract(title, body)["stages"] == stages
 
 
 # --- instruments --------------------------------------------------------------------------------------
@@ -743,6 +817,10 @@ def test_a_signed_memorandum_that_sets_up_a_partnership_is_a_memorandum():
         ("JBIC signs loan agreement for copper mine", "investment"),
         ("Ministers meet to discuss nickel investment", "meeting"),
         ("Australia releases critical minerals list", "policy_list"),
+        ("ASX-listed explorer enters earn-in on Zambian copper project", "agreement"),
+        ("Brazil unveils national strategy for critical and strategic minerals", "policy_list"),
+        ("Kazakhstan approves state programme for geological exploration", "policy_list"),
+        ("Congo requires special export authorisations for germanium concentrates", "export_control"),
     ],
 )
 def test_instrument_wording(title, instrument):
