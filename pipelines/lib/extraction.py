@@ -602,7 +602,10 @@ STAGE_PHRASES: dict[str, tuple[str, ...]] = {
         r"surveys?|(?:exploratory|follow-up|infill|step-out|diamond|core)\s+drilling|drilling\s+(?:programmes?"
         r"|programs?|targets?|data|results)|resource estimates?|(?:field|regional)\s+mapping"
         r"|(?:mineral|geological|geophysical|geochemical)\s+survey\s+data)\b",
-        r"\bgeological knowledge\b",
+        r"\bgeological (?:knowledge|data)\b|\b(?:joint|detailed|systematic)\s+(?:geological\s+)?mapping\b",
+        r"\bstud(?:y|ies|ying)\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:basins?|deposits?|occurrences)\b",
+        r"\b(?:fund|funds|funding|finance|finances|financing|pay for|pays for)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?"
+        r"drilling\b",
         r"\bmapp(?:ing|ed)\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:territory|deposits?|geology|mineral (?:resources"
         r"|potential|occurrences)|resources|reserves)\b",
         r"\bassess(?:ment|ments|ing|es)?\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){0,4}?(?:resources|deposits|reserves)\b",
@@ -628,7 +631,8 @@ STAGE_PHRASES: dict[str, tuple[str, ...]] = {
         r"\b(?:sulphate|sulfate|hydroxide|carbonate|oxide|chloride)\s+(?:plants?|refiner(?:y|ies)|facilit(?:y|ies)"
         r"|production|capacity)\b",
         r"\b(?<!such )(?:as|produce|produces|producing|production of)\s+(?:[\w-]+\s+){0,3}?(?:carbonate|hydroxide"
-        r"|sulphate|sulfate|chloride|tetrachloride)\b(?!\s+equivalent)",
+        r"|sulphate|sulfate|chloride|tetrachloride|chemicals)\b(?!\s+equivalent)",
+        r"\b(?:higher|high|added)[- ]value (?:[\w-]+\s+)?products\b|\bvalue-added (?:[\w-]+\s+)?products\b",
     ),
     # metals taken out of scrap or black mass are recycled
     "recycling": (r"\bfrom\s+(?:[\w-]+\s+){0,2}?(?:scrap|black mass)\b",),
@@ -838,6 +842,24 @@ NON_STAGE_TRIGGERED: tuple[tuple[tuple[str, ...], str], ...] = (
         r"\b(?:separat\w+|refin\w+|process\w*|purif\w+|smelt\w*)(?=\s+(?:[\w,-]+\s+){0,5}?from\s+(?:[\w-]+\s+){0,2}?"
         r"(?:scrap|e-waste|electronic waste|black mass|spent|used|discarded|end-of-life|recycled)\b)",
     ),
+    (  # what a buyer uses the mineral in ("uses rare earth magnets in motors") is an end use
+        ("use",),
+        r"\buses?\s+(?:[\w-]+\s+){0,3}?magnets\b",
+    ),
+    (  # scrap and spent batteries that "are processed" are recycled
+        ("scrap", "spent", "black mass", "waste"),
+        r"\b(?:scrap|spent|black mass|waste)\b(?:(?!end-of-life|recycl)[^.;]){0,60}?\b(?:are|is|get|gets|be)\s+"
+        r"(?:[\w-]+\s+)?processed\b",
+    ),
+    (  # the stage a project has reached describes the target, not what is done
+        ("-stage",),
+        r"\b(?:exploration|development|production|mining|processing)-stage\b",
+    ),
+    (  # checking others' projects is due diligence, not the stage
+        ("due diligence",),
+        r"\bdue diligence (?:on|for|of)\s+(?:[\w-]+\s+){0,4}?(?:mining|processing|refining|exploration|recycling)"
+        r"(?:\s+and\s+(?:mining|processing|refining|exploration|recycling))?\b",
+    ),
     (  # lithium recovered from brine is extracted and refined, not recycled
         ("brine",),
         r"\brecover\w*(?=\s+(?:[\w-]+\s+){0,3}?from\s+(?:it|them|(?:the\s+|its\s+)?(?:[\w-]+\s+){0,2}?brines?)\b)",
@@ -933,6 +955,7 @@ BACKGROUND = re.compile(
 STAGE_CONTEXT = re.compile(
     r"(?i:\b(?:already |also )?(?:hosts|is home to|are home to)\b"
     r"|\b(?:years|decades|months|centuries) ago\b|\bin recent (?:years|decades|months)\b|\bin the past\b"
+    r"|\b(?:long |rich )?(?:history|tradition) of\b|\b(?:has|have) become\b"
     r"|\b(?:is|are|were) (?:owned|operated|run) by\b"
     r"|\b(?:mines|smelters|refineries|plants|operations) (?:owned|operated|run) by\b"
     r"|\b(?:is|are) (?:mostly|mainly|largely|chiefly|usually|typically|generally|often|normally) (?:produced|mined"

@@ -655,6 +655,21 @@ def test_a_by_product_recovery_in_the_body_is_not_recycling_in_the_headline():
         # a by-product recovered from a refinery's residues is refining
         ("A grant will help recover germanium from the residues of a zinc refinery.", ["processing"]),
         ("A grant will help recover germanium from residues of old waste dumps.", ["recycling"]),
+        # data, joint mapping, studies of basins and paying for drilling are exploration
+        ("The surveys will share geological data on lithium pegmatites.", ["exploration"]),
+        ("The agencies will carry out joint mapping of tin belts.", ["exploration"]),
+        ("Experts will carry out studies of potash-bearing basins.", ["exploration"]),
+        ("The new owner of the copper project will fund the remaining drilling.", ["exploration"]),
+        # making chemicals and higher-value products is processing
+        ("The memorandum covers the production of lithium chemicals.", ["processing"]),
+        ("The strategy covers the production of higher-value lithium products.", ["processing"]),
+        # a buyer's use, processed scrap, a project's stage, due diligence, history and what a place has become
+        ("The buyer uses rare earth magnets in electric motors.", []),
+        ("The plan makes sure that production scrap of lithium cells is processed at home.", []),
+        ("The miners will screen exploration-stage copper projects.", []),
+        ("The agencies will share due diligence for mining and processing projects of nickel.", []),
+        ("The fund invested in a zinc company. Ireland has a long history of zinc mining.", []),
+        ("The ministers met in Lima to discuss cobalt. The region has become a major centre of cobalt refining.", []),
     ],
 )
 def test_more_stage_words_in_names_and_other_senses(sentence, stages):
