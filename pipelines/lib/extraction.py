@@ -594,54 +594,97 @@ STAGE_TERMS: dict[str, tuple[str, ...]] = {
     ),
 }
 # ... and regular expressions for wording that is not a fixed term.
-STAGE_PHRASES: dict[str, tuple[str, ...]] = {
+# Each comes with trigger words (lower case): it is only tried on a sentence that contains one of them.
+STAGE_PHRASES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
     "exploration": (
-        r"\bsurvey(?:s|ed|ing)?\s+(?:[\w-]+\s+){0,3}?(?:deposits|resources|reserves)\b",
+        (("survey",), r"\bsurvey(?:s|ed|ing)?\s+(?:[\w-]+\s+){0,3}?(?:deposits|resources|reserves)\b"),
         # geophysics, drilling and resource estimates are exploration work
-        r"\b(?:(?:airborne|geophysical|geochemical|aeromagnetic|magnetic|radiometric|gravity)\s+(?:[\w-]+\s+){0,2}?"
-        r"surveys?|(?:exploratory|follow-up|infill|step-out|diamond|core)\s+drilling|drilling\s+(?:programmes?"
-        r"|programs?|targets?|data|results)|resource estimates?|(?:field|regional)\s+mapping"
-        r"|(?:mineral|geological|geophysical|geochemical)\s+survey\s+data)\b",
-        r"\bgeological (?:knowledge|data)\b|\b(?:joint|detailed|systematic)\s+(?:geological\s+)?mapping\b",
-        r"\bstud(?:y|ies|ying)\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:basins?|deposits?|occurrences)\b",
-        r"\b(?:fund|funds|funding|finance|finances|financing|pay for|pays for)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?"
-        r"drilling\b",
-        r"\bmapp(?:ing|ed)\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:territory|deposits?|geology|mineral (?:resources"
-        r"|potential|occurrences)|resources|reserves)\b",
-        r"\bassess(?:ment|ments|ing|es)?\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){0,4}?(?:resources|deposits|reserves)\b",
-        r"\bdrilling\s+(?:at|on|in)\s+(?:[\w-]+\s+){0,3}?(?:sites?|targets?|prospects?|licen[cs]es?|tenements?"
-        r"|projects?|deposits?|holes?)\b",
+        (
+            ("survey", "drilling", "resource estimate", "mapping"),
+            r"\b(?:(?:airborne|geophysical|geochemical|aeromagnetic|magnetic|radiometric|gravity)\s+(?:[\w-]+\s+){0,2}?"
+            r"surveys?|(?:exploratory|follow-up|infill|step-out|diamond|core)\s+drilling|drilling\s+(?:programmes?"
+            r"|programs?|targets?|data|results)|resource estimates?|(?:field|regional)\s+mapping"
+            r"|(?:mineral|geological|geophysical|geochemical)\s+survey\s+data)\b",
+        ),
+        (
+            ("geological", "mapping"),
+            r"\bgeological (?:knowledge|data)\b|\b(?:joint|detailed|systematic)\s+(?:geological\s+)?mapping\b",
+        ),
+        (("stud",), r"\bstud(?:y|ies|ying)\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:basins?|deposits?|occurrences)\b"),
+        (
+            ("drilling",),
+            r"\b(?:fund|funds|funding|finance|finances|financing|pay for|pays for)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?"
+            r"drilling\b",
+        ),
+        (
+            ("mapp",),
+            r"\bmapp(?:ing|ed)\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:territory|deposits?|geology"
+            r"|mineral (?:resources|potential|occurrences)|resources|reserves)\b",
+        ),
+        (
+            ("assess",),
+            r"\bassess(?:ment|ments|ing|es)?\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){0,4}?(?:resources|deposits|reserves)\b",
+        ),
+        (
+            ("drilling",),
+            r"\bdrilling\s+(?:at|on|in)\s+(?:[\w-]+\s+){0,3}?(?:sites?|targets?|prospects?|licen[cs]es?|tenements?"
+            r"|projects?|deposits?|holes?)\b",
+        ),
     ),
     "mining": (
         # developing a deposit or a brine wellfield is mine development
-        r"\b(?:develop(?:s|ed|ing)?|exploit(?:s|ed|ing)?)\s+(?:(?:a|an|the|its|their)\s+)?(?:[\w-]+\s+){0,3}?"
-        r"(?:deposits?|orebod(?:y|ies))\b",
-        r"\b(?:brine\s+)?well-?fields?\b",
+        (
+            ("deposit", "orebod"),
+            r"\b(?:develop(?:s|ed|ing)?|exploit(?:s|ed|ing)?)\s+(?:(?:a|an|the|its|their)\s+)?(?:[\w-]+\s+){0,3}?"
+            r"(?:deposits?|orebod(?:y|ies))\b",
+        ),
+        (("wellfield", "well-field"), r"\b(?:brine\s+)?well-?fields?\b"),
     ),
     "processing": (
-        r"\b(?:to|and|will|would|can|could|also) process\b",
-        r"\b(?:to|will|would|can|could) separate\b",
-        r"\bhydrometallurg\w*",
-        r"(?<![\w-])(?<!heat )treat(?:ment|ing|s)?\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:concentrates?|ores?)\b",
+        (("process",), r"\b(?:to|and|will|would|can|could|also) process\b"),
+        (("separate",), r"\b(?:to|will|would|can|could) separate\b"),
+        (("hydrometallurg",), r"\bhydrometallurg\w*"),
+        (
+            ("treat",),
+            r"(?<![\w-])(?<!heat )treat(?:ment|ing|s)?\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:concentrates?|ores?)\b",
+        ),
         # concentrating ore, and turning a mineral into a chemical or a metal
-        r"\bconcentrat(?:e|es|ed|ing)\s+(?:[\w-]+\s+){0,2}?ores?\b",
-        r"\b(?:turn|turns|turning|convert|converts|converting)\s+(?:[\w-]+\s+){0,4}?into\s+(?:[\w-]+\s+){0,3}?"
-        r"(?:carbonate|hydroxide|sulphate|sulfate|oxides?|concentrates?|chemicals)\b",
+        (("concentrat",), r"\bconcentrat(?:e|es|ed|ing)\s+(?:[\w-]+\s+){0,2}?ores?\b"),
+        (
+            ("into",),
+            r"\b(?:turn|turns|turning|convert|converts|converting)\s+(?:[\w-]+\s+){0,4}?into\s+(?:[\w-]+\s+){0,3}?"
+            r"(?:carbonate|hydroxide|sulphate|sulfate|oxides?|concentrates?|chemicals)\b",
+        ),
         # a plant that makes a mineral chemical ("lithium sulphate plant") processes the mineral
-        r"\b(?:sulphate|sulfate|hydroxide|carbonate|oxide|chloride)\s+(?:plants?|refiner(?:y|ies)|facilit(?:y|ies)"
-        r"|production|capacity)\b",
-        r"\b(?<!such )(?:as|produce|produces|producing|production of)\s+(?:[\w-]+\s+){0,3}?(?:carbonate|hydroxide"
-        r"|sulphate|sulfate|chloride|tetrachloride|chemicals)\b(?!\s+equivalent)",
-        r"\b(?:higher|high|added)[- ]value (?:[\w-]+\s+)?products\b|\bvalue-added (?:[\w-]+\s+)?products\b",
+        (
+            ("sulphate", "sulfate", "hydroxide", "carbonate", "oxide", "chloride"),
+            r"\b(?:sulphate|sulfate|hydroxide|carbonate|oxide|chloride)\s+(?:plants?|refiner(?:y|ies)|facilit(?:y|ies)"
+            r"|production|capacity)\b",
+        ),
+        (
+            ("carbonate", "hydroxide", "sulphate", "sulfate", "chloride", "chemicals"),
+            r"\b(?<!such )(?:as|produce|produces|producing|production of)\s+(?:[\w-]+\s+){0,3}?(?:carbonate|hydroxide"
+            r"|sulphate|sulfate|chloride|tetrachloride|chemicals)\b(?!\s+equivalent)",
+        ),
+        (
+            ("value",),
+            r"\b(?:higher|high|added)[- ]value (?:[\w-]+\s+)?products\b|\bvalue-added (?:[\w-]+\s+)?products\b",
+        ),
     ),
     # metals taken out of scrap or black mass are recycled
-    "recycling": (r"\bfrom\s+(?:[\w-]+\s+){0,2}?(?:scrap|black mass)\b",),
+    "recycling": ((("scrap", "black mass"), r"\bfrom\s+(?:[\w-]+\s+){0,2}?(?:scrap|black mass)\b"),),
     "manufacturing": (
-        r"\b(?:magnet|EV|electronic|semiconductor|defen[cs]e) components\b",
-        r"\b(?:production|manufactur\w*|making|assembly) of (?:[\w-]+\s+){0,3}?(?:cells?|cathodes?|anodes?|precursors?"
-        r"|pCAM|CAM|magnets?|components?)\b",
-        r"\b(?:cells?|components?|cathodes?|anodes?|precursors?|pCAM|CAM|batteries|battery) (?:production"
-        r"|manufacturing|plants?|factor(?:y|ies)|gigafactor(?:y|ies)|assembly)\b",
+        (("components",), r"\b(?:magnet|EV|electronic|semiconductor|defen[cs]e) components\b"),
+        (
+            ("cell", "cathode", "anode", "precursor", "cam", "magnet", "component"),
+            r"\b(?:production|manufactur\w*|making|assembly) of (?:[\w-]+\s+){0,3}?(?:cells?|cathodes?|anodes?"
+            r"|precursors?|pCAM|CAM|magnets?|components?)\b",
+        ),
+        (
+            ("cell", "component", "cathode", "anode", "precursor", "cam", "batter"),
+            r"\b(?:cells?|components?|cathodes?|anodes?|precursors?|pCAM|CAM|batteries|battery) (?:production"
+            r"|manufacturing|plants?|factor(?:y|ies)|gigafactor(?:y|ies)|assembly)\b",
+        ),
     ),
 }
 # Masked before stage matching: institutions, other kinds of processing, and end uses ("for EV
@@ -1352,7 +1395,8 @@ def _vocabulary() -> dict[str, Any]:
             rf"(?P<suffix>(?:\s+(?:{COMPANY_SUFFIXES}|{COMPANY_SUFFIXES_IN_TEXT})\b\.?)*)"
         ),
         "stage_terms": _term_table(STAGE_TERMS),
-        "stage_phrases": _named_alternation(STAGE_PHRASES),
+        "stage_phrases": tuple((stage, triggers, re.compile(pattern, re.I))
+                               for stage, entries in STAGE_PHRASES.items() for triggers, pattern in entries),
         "non_stage": _compile(NON_STAGE_PHRASES),
         "non_stage_triggered": [(triggers, re.compile(pattern, re.I)) for triggers, pattern in NON_STAGE_TRIGGERED],
         "by_product": re.compile(BY_PRODUCT_RECOVERY, re.I),
@@ -1775,11 +1819,14 @@ def _mask_institutions(sentence: str) -> str:
 def _stage_hits(sentence: str, is_title: bool = False) -> list[Hit]:
     """Stage hits of `sentence` that survive the masks (names, other senses, sources and buyers)."""
     vocab = _vocabulary()
-    hits = _hits(sentence, vocab["stage_terms"], vocab["stage_phrases"])
+    pattern, lookup = vocab["stage_terms"]
+    hits = [(match.start(), match.end(), lookup[match.group().lower()]) for match in pattern.finditer(sentence)]
+    lowered = sentence.lower()
+    hits += [(match.start(), match.end(), stage) for stage, triggers, phrase in vocab["stage_phrases"]
+             if any(trigger in lowered for trigger in triggers) for match in phrase.finditer(sentence)]
     if not hits:
         return []
     masked = _mask(_mask(_mask_institutions(sentence), vocab["non_stage"]), CONTRAST_AFTER)
-    lowered = sentence.lower()
     for triggers, pattern in vocab["non_stage_triggered"]:
         if any(trigger in lowered for trigger in triggers):
             masked = _mask(masked, pattern)
